@@ -1,0 +1,26 @@
+"""The one exception type for user mistakes: the CLI prints its message on one line and exits 2."""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class HarnessError(Exception):
+    """A user-facing error (bad input, missing data, unknown id): one line, no traceback."""
+
+
+class InputFormatError(HarnessError):
+    """A malformed input file; the message names ``file:line`` and what was expected."""
+
+    def __init__(self, path: object, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean X?)' suffix for the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,23 @@
+"""Where the harness finds data and keeps its caches; every location can be overridden."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "HARNESS_DATA_DIR"
+CACHE_DIR_ENV = "HARNESS_CACHE_DIR"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data directory: the explicit argument, else $HARNESS_DATA_DIR, else ./data."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get(DATA_DIR_ENV, "data")).expanduser()
+
+
+def cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The cache directory (indexes, downloads): argument, else $HARNESS_CACHE_DIR, else ~/.cache/harness."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "harness"
+    return Path(os.environ.get(CACHE_DIR_ENV, default)).expanduser()

@@ -42,11 +42,13 @@ class DocumentCollection:
         languages: Sequence[str],
         open_docs: Callable[[], Iterable[Document]],
         size: int | None = None,
+        fetch: Callable[[Sequence[str]], Mapping[str, Document]] | None = None,
     ) -> None:
         self.collection_id = collection_id
         self.languages = tuple(languages)
         self._open_docs = open_docs
         self._size = size
+        self._fetch = fetch
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self._open_docs())
@@ -56,11 +58,52 @@ class DocumentCollection:
             self._size = sum(1 for _ in self)
         return self._size
 
+    def get_many(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The documents with these ids (unknown ids are left out), e.g. a re-ranker's candidates.
+
+        Large collections pass ``fetch`` (an index lookup); otherwise this scans the collection once.
+        """
+        wanted = list(dict.fromkeys(doc_ids))
+        if self._fetch is not None:
+            return dict(self._fetch(wanted))
+        keep = set(wanted)
+        return {doc.doc_id: doc for doc in self if doc.doc_id in keep}
+
     @classmethod
     def from_documents(cls, collection_id: str, documents: Sequence[Document]) -> "DocumentCollection":
         """A collection over documents already in memory."""
         languages = sorted({doc.lang for doc in documents})
-        return cls(collection_id, languages, lambda: documents, size=len(documents))
+        by_id = {doc.doc_id: doc for doc in documents}
+        return cls(
+            collection_id,
+            languages,
+            lambda: documents,
+            size=len(documents),
+            fetch=lambda ids: {i: by_id[i] for i in ids if i in by_id},
+        )
+
+
+class LazyMapping(Mapping[str, Sequence[str]]):
+    """A read-only mapping built on first access, so a task can carry e.g. a first-stage candidate
+    list that costs seconds to read without paying for it when only qrels are needed."""
+
+    def __init__(self, build: Callable[[], Mapping[str, Sequence[str]]]) -> None:
+        self._build = build
+        self._data: Mapping[str, Sequence[str]] | None = None
+
+    def _loaded(self) -> Mapping[str, Sequence[str]]:
+        if self._data is None:
+            self._data = self._build()
+        return self._data
+
+    def __getitem__(self, key: str) -> Sequence[str]:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 @dataclass

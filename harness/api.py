@@ -1,0 +1,237 @@
+"""The public verbs of the harness; the CLI is a thin wrapper over these, and notebooks call them directly."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+from harness.submissions import PairRecord, Submission
+
+DEFAULT_SUBMISSIONS_DIR = "submissions"
+
+
+@dataclass
+class Report:
+    """What an evaluation produced: per-pair records (and the submission that stores them, if any)."""
+
+    records: list[PairRecord]
+    submission: Submission | None = None
+    skipped: list[str] = field(default_factory=list)
+    evaluations: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self):
+        """A pandas DataFrame: pairs x measures, with macro averages per setting."""
+        from harness.report.tables import results_frame
+
+        return results_frame(self.records)
+
+    def to_table(self) -> str:
+        from harness.report.tables import render_table
+
+        return render_table(self.records)
+
+    def to_json(self) -> str:
+        from harness.report.tables import render_json
+
+        extra = {}
+        if self.submission is not None:
+            extra = {"submission": self.submission.name, "path": str(self.submission.root), "skipped": self.skipped}
+        return render_json(self.records, extra)
+
+
+def evaluate(
+    model: str,
+    dataset: str,
+    *,
+    pairs: str | Sequence[str] | None = None,
+    setting: str | None = None,
+    model_params: Mapping[str, Any] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    force: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+) -> Report:
+    """Rank and evaluate every requested pair of ``dataset`` with ``model`` and store a submission.
+
+    Pairs already stored under the same name are skipped unless ``force``; each finished pair is
+    saved at once, so an interrupted call loses at most the pair in progress.
+    """
+    from harness.datasets import get_dataset, resolve_pairs
+    from harness.models import get_model
+    from harness.paths import data_dir as resolve_data_dir
+
+    pair_ids = resolve_pairs(dataset, _comma(pairs), setting)
+    ranker = get_model(model, **dict(model_params or {}))
+    system = ranker.describe()
+    submission = Submission.open_or_create(
+        submissions_dir, name or _default_name(model, model_params), system, command or _api_command(model, dataset, pairs, setting)
+    )
+    root = resolve_data_dir(data_dir)
+    report = Report([], submission)
+    for pair in _progress(pair_ids, progress, "pairs"):
+        if submission.has_pair(pair) and not force:
+            report.skipped.append(str(pair))
+            report.records.append(submission.pair_record(pair))
+            continue
+        task = get_dataset(pair.dataset).load(pair, root)
+        started = time.perf_counter()
+        run = ranker.rank(task, progress=progress)
+        ranked = time.perf_counter()
+        evaluation = _evaluate_task(run, task)
+        record = _record(pair, evaluation, task.notes, {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked})
+        submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
+        submission.add_pair(pair, record, evaluation, run)
+        report.records.append(record)
+        report.evaluations[str(pair)] = evaluation
+    return report
+
+
+def evaluate_run(
+    run: str | os.PathLike[str],
+    *,
+    qrels: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    measures: str | Sequence[str] | None = None,
+    tie_break: str = "trec_eval",
+    data_dir: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    submissions_dir: str | os.PathLike[str] | None = None,
+    command: str | None = None,
+):
+    """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
+
+    Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`. Against a
+    registered pair it is a :class:`Report`, and with ``name`` the run is stored as a submission.
+    """
+    from harness.evaluation import evaluate as score, parse_measures, read_qrels, read_run
+
+    if (qrels is None) == (dataset is None):
+        raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
+    parsed_run = read_run(run)
+    if qrels is not None:
+        judgments = read_qrels(qrels)
+        return score(parsed_run, judgments, parse_measures(_comma(measures) or "AP,nDCG@10,P@10,RR,R@100"), tie_break=tie_break)
+
+    from harness.datasets import get_dataset
+    from harness.paths import data_dir as resolve_data_dir
+
+    pair = PairId.parse(dataset)
+    if "/" not in dataset or pair.dataset == "":
+        raise HarnessError(f"--dataset {dataset!r}: give one pair, e.g. xquad-r/de-en")
+    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir))
+    _check_run_queries(parsed_run, task, run)
+    started = time.perf_counter()
+    evaluation = _evaluate_task(parsed_run, task, measures=_comma(measures), tie_break=tie_break)
+    record = _record(pair, evaluation, task.notes, {"evaluate_s": time.perf_counter() - started})
+    report = Report([record], evaluations={str(pair): evaluation})
+    if name is not None:
+        system = {"model": "external-run", "run_file": Path(run).name, "tie_break": tie_break}
+        submission = Submission.open_or_create(
+            submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
+        )
+        submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
+        submission.add_pair(pair, record, evaluation, parsed_run)
+        report.submission = submission
+    return report
+
+
+def list_datasets() -> list[dict[str, Any]]:
+    """One dict per registered dataset: id, languages, settings, default measures, sizes, expected location."""
+    from harness.datasets import all_datasets
+    from harness.paths import data_dir
+
+    root = data_dir()
+    return [
+        {
+            "id": ds.id,
+            "title": ds.title,
+            "languages": list(ds.languages),
+            "settings": list(ds.settings),
+            "default_measures": {s: list(ds.default_measures(s)) for s in ds.settings},
+            "pairs": len(ds.standard_pairs()),
+            "sizes": ds.sizes,
+            "expected_location": ds.expected_location(root),
+        }
+        for ds in all_datasets()
+    ]
+
+
+def list_models() -> list[dict[str, Any]]:
+    """One dict per registered model adapter: name, description, parameters with defaults."""
+    from harness.models import all_models
+
+    return all_models()
+
+
+def _evaluate_task(run, task, measures: str | None = None, tie_break: str = "trec_eval"):
+    from harness.evaluation import evaluate as score, parse_measures
+
+    chosen = parse_measures(measures or ",".join(task.measures))
+    pool = [doc.doc_id for doc in task.documents] if any(m.needs_pool for m in chosen) else None
+    return score(run, task.qrels, chosen, tie_break=tie_break, pool=pool)
+
+
+def _record(pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[str, float]) -> PairRecord:
+    return PairRecord(
+        pair=str(pair),
+        setting=pair.setting,
+        measures=dict(evaluation.aggregate),
+        num_queries=evaluation.num_queries,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        details={
+            "notes": dict(notes),
+            "ties": evaluation.ties,
+            "unjudged_run_queries": len(evaluation.unjudged_run_queries),
+            "missing_run_queries": len(evaluation.missing_run_queries),
+        },
+    )
+
+
+def _check_run_queries(run, task, path) -> None:
+    """A run for a registered pair must only hold that pair's queries: anything else is a wrong file."""
+    import numpy as np
+
+    known = {query.query_id for query in task.queries}
+    unknown = set(np.unique(run.query_ids).tolist()) - known
+    if unknown:
+        index = int(np.flatnonzero(np.isin(run.query_ids, list(unknown)))[0])
+        qid = run.query_ids[index]
+        example = min(known) if known else ""
+        raise HarnessError(
+            f"{path}:{run.line_number(index)}: query id {qid!r} is not a query of {task.pair} (expected ids like {example!r})"
+        )
+
+
+def _default_name(model: str, params: Mapping[str, Any] | None) -> str:
+    suffix = "".join(f"-{k}{v}" for k, v in sorted((params or {}).items()))
+    return f"{model}{suffix}"
+
+
+def _api_command(model: str, dataset: str, pairs, setting) -> str:
+    parts = ["harness", "eval", "--model", model, "--dataset", dataset]
+    if pairs:
+        parts += ["--pairs", ",".join(_comma(pairs).split(","))]
+    if setting:
+        parts += ["--setting", setting]
+    return " ".join(parts)
+
+
+def _comma(value: str | Sequence[str] | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(value)
+
+
+def _progress(items: Sequence[PairId], enabled: bool, unit: str):
+    if not enabled or len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, unit=unit.rstrip("s"), desc=unit, leave=False)

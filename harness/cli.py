@@ -1,0 +1,212 @@
+"""The ``harness`` command: parses arguments, calls :mod:`harness.api`, prints. Nothing else lives here."""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+
+from harness import __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    from harness.errors import HarnessError
+
+    try:
+        return args.handler(args, _command_line(argv))
+    except HarnessError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("harness: interrupted; finished pairs are saved, nothing half-written was kept", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Benchmark harness for cross-lingual information retrieval (MoIR, CLIR, MLIR).",
+    )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ev = commands.add_parser(
+        "eval",
+        help="rank and evaluate a model on dataset pairs, or evaluate an existing run",
+        description="With --model: rank every requested pair, evaluate it and store a submission. "
+        "With --run: evaluate a TREC run against --qrels FILE or a registered pair --dataset ID/Q-D.",
+    )
+    source = ev.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a registered model adapter (see `harness models`)")
+    source.add_argument("--run", help="a TREC run file (plain or .gz) to evaluate")
+    ev.add_argument("--dataset", help="dataset id (all standard pairs), or one pair ID/Q-D, e.g. xquad-r/de-en")
+    ev.add_argument("--qrels", help="a TREC qrels file, to evaluate --run against")
+    ev.add_argument("--pairs", help="comma-separated Q-D pairs of the dataset, e.g. de-en,en-de,ar-xx")
+    ev.add_argument("--setting", choices=["moir", "clir", "mlir"], help="keep only the pairs of one setting")
+    ev.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a model parameter (repeatable), e.g. k1=1.2")
+    ev.add_argument("--measures", help="comma-separated measures (ir-measures names, plus RankDistance), e.g. AP,nDCG@10,RR@10")
+    ev.add_argument(
+        "--tie-break",
+        choices=["trec_eval", "rank"],
+        default="trec_eval",
+        help="order of tied scores: trec_eval (score, then doc id descending; default) or the run file's rank column",
+    )
+    ev.add_argument("--data-dir", help="data directory (default: $HARNESS_DATA_DIR, else ./data)")
+    ev.add_argument("--name", help="submission name (default: the model name); with --run, store the run under this name")
+    ev.add_argument("--submissions", default="submissions", help="submissions folder (default: ./submissions)")
+    ev.add_argument("--force", action="store_true", help="redo pairs the submission already holds")
+    ev.add_argument("--per-query", action="store_true", help="with --qrels: print per-query values too")
+    ev.add_argument("--format", choices=["table", "json"], default="table")
+    ev.add_argument("--quiet", action="store_true", help="no progress bars")
+    ev.set_defaults(handler=_eval)
+
+    ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
+    ds.add_argument("--format", choices=["table", "json"], default="table")
+    ds.set_defaults(handler=_datasets)
+
+    md = commands.add_parser("models", help="list registered model adapters and their parameters")
+    md.add_argument("--format", choices=["table", "json"], default="table")
+    md.set_defaults(handler=_models)
+    return parser
+
+
+def _eval(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+    from harness.errors import HarnessError
+
+    if args.model:
+        if not args.dataset:
+            raise HarnessError("--model needs --dataset (a dataset id such as xquad-r, or a pair such as xquad-r/de-en)")
+        if args.qrels:
+            raise HarnessError("--qrels goes with --run, not --model")
+        report = api.evaluate(
+            args.model,
+            args.dataset,
+            pairs=args.pairs,
+            setting=args.setting,
+            model_params=_params(args.param),
+            data_dir=args.data_dir,
+            name=args.name,
+            submissions_dir=args.submissions,
+            force=args.force,
+            progress=not args.quiet,
+            command=command,
+        )
+        _print_report(report, args.format)
+        return 0
+
+    result = api.evaluate_run(
+        args.run,
+        qrels=args.qrels,
+        dataset=args.dataset,
+        measures=args.measures,
+        tie_break=args.tie_break,
+        data_dir=args.data_dir,
+        name=args.name,
+        submissions_dir=args.submissions,
+        command=command,
+    )
+    if isinstance(result, api.Report):
+        _print_report(result, args.format)
+    elif args.format == "json":
+        print(json.dumps(result.to_dict(per_query=args.per_query), indent=2))
+    else:
+        print(_trec_eval_style(result, args.per_query))
+    return 0
+
+
+def _print_report(report, output_format: str) -> None:
+    if output_format == "json":
+        print(report.to_json())
+        return
+    print(report.to_table())
+    if report.submission is not None:
+        note = f" ({len(report.skipped)} pairs already done, kept; --force redoes them)" if report.skipped else ""
+        print(f"\nsubmission: {report.submission.root}{note}")
+
+
+def _trec_eval_style(evaluation, per_query: bool) -> str:
+    """``measure<TAB>query<TAB>value`` lines, as trec_eval prints them (``all`` for the mean)."""
+    lines = []
+    for measure in evaluation.measures:
+        if per_query:
+            for qid, value in sorted(evaluation.per_query[measure].items()):
+                lines.append(f"{measure:<20}\t{qid}\t{value:.4f}")
+        lines.append(f"{measure:<20}\tall\t{evaluation.aggregate[measure]:.4f}")
+    lines.append(f"{'num_q':<20}\tall\t{evaluation.num_queries}")
+    ties = evaluation.ties
+    lines.append(f"# ties: {ties.get('tied_neighbours', 0)} tied neighbours in {ties.get('queries_with_ties', 0)} queries; order: {evaluation.semantics.get('tie_order')}")
+    if evaluation.unjudged_run_queries:
+        lines.append(f"# {len(evaluation.unjudged_run_queries)} run queries have no judgments and were ignored")
+    if evaluation.missing_run_queries:
+        lines.append(f"# {len(evaluation.missing_run_queries)} judged queries are missing from the run and score 0")
+    return "\n".join(lines)
+
+
+def _datasets(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    rows = api.list_datasets()
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    from tabulate import tabulate
+
+    table = [
+        [
+            r["id"],
+            " ".join(r["languages"]),
+            ",".join(r["settings"]),
+            r["pairs"],
+            "; ".join(f"{s}: {','.join(m)}" for s, m in r["default_measures"].items()),
+            r["expected_location"],
+        ]
+        for r in rows
+    ]
+    print(tabulate(table, headers=["id", "languages", "settings", "pairs", "default measures", "data expected at"]))
+    print("\npair ids: DATASET/Q-D (Q query language, D document language, xx = multilingual pool), e.g. xquad-r/de-en, xquad-r/ar-xx")
+    return 0
+
+
+def _models(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    rows = api.list_models()
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    from tabulate import tabulate
+
+    table = [
+        [r["name"], r["description"], ", ".join(f"{p['name']}={p['default']}" for p in r["parameters"])] for r in rows
+    ]
+    print(tabulate(table, headers=["model", "description", "parameters (defaults)"]))
+    return 0
+
+
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    from harness.errors import HarnessError
+
+    out = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HarnessError(f"--param {item!r}: expected KEY=VALUE, e.g. k1=1.2")
+        out[key] = value
+    return out
+
+
+def _command_line(argv: Sequence[str] | None) -> str:
+    words = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join(["harness", *words])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

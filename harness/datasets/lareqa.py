@@ -1,0 +1,212 @@
+"""LAReQA-style answer-sentence retrieval (XQuAD-R, MLQA-R): the shared reader and pair builder.
+
+Each language is one SQuAD-format JSON file whose paragraphs carry ``sentence_breaks``
+(``[start, end)`` character spans into ``context``) and ``sentences``. Every sentence of every
+paragraph is a candidate, id ``{lang}-{article}-{paragraph}-{sentence}`` (0-based). A question's
+answer sentence is the one whose span contains the answer's ``answer_start``; question ids are
+shared across languages, which is what makes a question relevant to sentences in other languages.
+
+Edge cases, none of which occurs in the official files (the counts go into ``PairTask.notes``):
+
+- ``answer_start`` between two spans (on the whitespace that separates sentences): the answer
+  text begins there and continues in the next sentence, so the next sentence is the answer.
+- ``answer_start`` before the first span or after the last: the question has no answer
+  sentence in that language and is left out of every pair that needs one there.
+- several answers: the first answer defines the answer sentence, as in LAReQA where each
+  question has one; questions whose other answers start in a different sentence are counted.
+- a question id twice in one file, or ``sentences`` and ``sentence_breaks`` of different
+  lengths: the file is malformed and loading fails (relevance would be ambiguous).
+
+Candidate text is ``sentences[i]`` as published. The spans are used only to place answers:
+in XQuAD-R ``tr`` two spans of one paragraph do not match its (mis-encoded) context text,
+but the published sentences are right.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.datasets.base import Dataset
+from harness.datasets.download import fetch_verified
+from harness.datasets.pairs import MULTILINGUAL, PairId
+from harness.datasets.records import Document, DocumentCollection, PairTask, Query
+from harness.errors import HarnessError, InputFormatError
+
+CONTEXT_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class LareqaLanguage:
+    """One parsed language file."""
+
+    lang: str
+    sentences: tuple[tuple[str, str, int], ...]
+    """(candidate id, sentence, paragraph index) in file order."""
+    paragraphs: tuple[str, ...]
+    questions: Mapping[str, str]
+    """question id -> question text, for every question in the file."""
+    answers: Mapping[str, str]
+    """question id -> candidate id of its answer sentence (questions without one are absent)."""
+    issues: Mapping[str, int] = field(default_factory=dict)
+    """Counts of the edge cases described in the module docstring (only non-zero ones)."""
+
+    def documents(self, with_context: bool = False) -> list[Document]:
+        """The candidates: the sentence alone, or followed by its whole paragraph as context."""
+        if with_context:
+            return [
+                Document(cid, f"{text}{CONTEXT_SEPARATOR}{self.paragraphs[p]}", self.lang) for cid, text, p in self.sentences
+            ]
+        return [Document(cid, text, self.lang) for cid, text, _ in self.sentences]
+
+
+def read_language(path: Path, lang: str) -> LareqaLanguage:
+    """Parse one LAReQA language file (cached per file version: pairs share languages)."""
+    stat = path.stat()
+    return _read_cached(str(path), lang, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLanguage:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputFormatError(path, None, f"not a LAReQA JSON file ({error})") from None
+    sentences: list[tuple[str, str, int]] = []
+    paragraphs: list[str] = []
+    questions: dict[str, str] = {}
+    answers: dict[str, str] = {}
+    issues = {"answers_between_sentences": 0, "answers_outside_sentences": 0, "extra_answers_in_other_sentences": 0}
+    for a, article in enumerate(data.get("data", [])):
+        for p, paragraph in enumerate(article.get("paragraphs", [])):
+            breaks, texts = paragraph.get("sentence_breaks"), paragraph.get("sentences")
+            if breaks is None or texts is None or len(breaks) != len(texts):
+                raise InputFormatError(path, None, f"article {a} paragraph {p}: needs 'sentences' and 'sentence_breaks' of equal length")
+            ids = [f"{lang}-{a}-{p}-{s}" for s in range(len(texts))]
+            sentences.extend((cid, text, len(paragraphs)) for cid, text in zip(ids, texts))
+            paragraphs.append(paragraph.get("context", ""))
+            for qa in paragraph.get("qas", []):
+                qid = qa["id"]
+                if qid in questions:
+                    raise InputFormatError(path, None, f"question id {qid!r} occurs twice")
+                questions[qid] = qa["question"]
+                found = [_answer_sentence(breaks, answer["answer_start"]) for answer in qa.get("answers", [])]
+                if not found or found[0][0] is None:
+                    issues["answers_outside_sentences"] += 1
+                    continue
+                first, between = found[0]
+                answers[qid] = ids[first]
+                issues["answers_between_sentences"] += between
+                issues["extra_answers_in_other_sentences"] += any(s != first for s, _ in found[1:])
+    return LareqaLanguage(
+        lang, tuple(sentences), tuple(paragraphs), questions, answers, {k: v for k, v in issues.items() if v}
+    )
+
+
+def _answer_sentence(breaks: list[list[int]], start: int) -> tuple[int | None, bool]:
+    """(index of the sentence holding ``start``, whether it was found in the gap before it)."""
+    for index, (begin, end) in enumerate(breaks):
+        if begin <= start < end:
+            return index, False
+    if start >= 0:
+        for index, (begin, _) in enumerate(breaks):
+            if begin > start:
+                return index, True
+    return None, False
+
+
+@dataclass(frozen=True)
+class LareqaDataset(Dataset):
+    """An answer-sentence retrieval dataset in LAReQA's format; one instance per dataset.
+
+    Pairs: X-X (candidates of X), X-Y (candidates of Y; questions of X whose id also exists
+    in Y) and X-xx (the pool of every language's candidates; relevant: the answer sentence in
+    every language where the question id exists).
+    """
+
+    id: str
+    title: str
+    description: str
+    languages: tuple[str, ...]
+    folder: str
+    """Files are ``{data_dir}/lareqa/{folder}/{lang}.json``."""
+    url_template: str
+    """The official file of ``{lang}`` (a pinned commit), for ``download=True``."""
+    sha256: Mapping[str, str]
+    sizes: dict[str, Any] | None = None
+    settings: tuple[str, ...] = ("moir", "clir", "mlir")
+
+    @property
+    def query_sides(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.languages
+
+    @property
+    def doc_sides(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (*self.languages, MULTILINGUAL)
+
+    def standard_pairs(self) -> list[PairId]:
+        """All X-X, all X-Y and all X-xx."""
+        langs = self.languages
+        return (
+            [PairId(self.id, x, x) for x in langs]
+            + [PairId(self.id, x, y) for x in langs for y in langs if x != y]
+            + [PairId(self.id, x, MULTILINGUAL) for x in langs]
+        )
+
+    def default_measures(self, setting: str) -> tuple[str, ...]:
+        base = ("AP", "R@1", "R@10")
+        return (*base, "RankDistance") if setting == "mlir" else base
+
+    def expected_location(self, data_dir: Path) -> str:
+        return str(Path(data_dir) / "lareqa" / self.folder / f"{{{','.join(self.languages)}}}.json")
+
+    def path(self, lang: str, data_dir: Path) -> Path:
+        """Where the file of ``lang`` is expected."""
+        return Path(data_dir) / "lareqa" / self.folder / f"{lang}.json"
+
+    def language(self, lang: str, data_dir: Path, *, download: bool = False) -> LareqaLanguage:
+        """The parsed file of ``lang``, downloaded first (and verified) if missing and ``download``."""
+        path = self.path(lang, data_dir)
+        url = self.url_template.format(lang=lang)
+        if not path.exists():
+            if not download:
+                raise HarnessError(f"{self.id}: missing {path}; put the official {lang}.json there ({url}) or load with download=True")
+            fetch_verified(url, path, self.sha256[lang])
+        return read_language(path, lang)
+
+    def load(self, pair: PairId, data_dir: Path, *, download: bool = False, with_context: bool = False) -> PairTask:
+        """The task of ``pair``; ``with_context`` appends each sentence's paragraph to its text."""
+        self.check_pair(pair)
+        doc_langs = self.languages if pair.doc_lang == MULTILINGUAL else (pair.doc_lang,)
+        files = {lang: self.language(lang, data_dir, download=download) for lang in dict.fromkeys((pair.query_lang, *doc_langs))}
+        asked = files[pair.query_lang]
+        queries: list[Query] = []
+        qrels: dict[str, dict[str, int]] = {}
+        for qid, text in asked.questions.items():
+            relevant = {files[lang].answers[qid]: 1 for lang in doc_langs if qid in files[lang].answers}
+            if relevant:
+                queries.append(Query(qid, text, pair.query_lang))
+                qrels[qid] = relevant
+        documents = [doc for lang in doc_langs for doc in files[lang].documents(with_context)]
+        suffix = "+context" if with_context else ""
+        collection = DocumentCollection.from_documents(f"{self.id}/{pair.doc_lang}{suffix}", documents)
+        notes: dict[str, object] = {
+            "queries": len(queries),
+            "candidates": len(documents),
+            "candidate_text": "sentence + paragraph" if with_context else "sentence",
+            "query_ids": "question ids, shared across languages",
+        }
+        if pair.setting == "clir":
+            notes["query_language_questions"] = len(asked.questions)
+            notes["shared_question_ids"] = sum(qid in files[pair.doc_lang].questions for qid in asked.questions)
+        if pair.setting == "mlir":
+            counts = [len(rel) for rel in qrels.values()]
+            notes["relevant_per_query"] = [min(counts, default=0), max(counts, default=0)]
+        issues = {f"{lang}:{k}": v for lang, parsed in files.items() for k, v in parsed.issues.items()}
+        if issues:
+            notes["edge_cases"] = issues
+        return PairTask(pair, queries, collection, qrels, self.default_measures(pair.setting), notes=notes)

@@ -1,0 +1,188 @@
+"""The on-disk record of results: one folder per system, a run and per-query scores per pair.
+
+Layout (every file written atomically; ``meta.json`` is rewritten after each finished pair, so an
+interrupted evaluation keeps what it finished and never a half-written file)::
+
+    submissions/NAME/meta.json
+    submissions/NAME/pairs/DATASET/Q-D/run.trec.gz
+    submissions/NAME/pairs/DATASET/Q-D/per-query.tsv
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.atomic import atomic_open, atomic_write_text
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+
+META_FILE = "meta.json"
+RUN_FILE = "run.trec.gz"
+PER_QUERY_FILE = "per-query.tsv"
+FORMAT_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+
+
+def check_name(name: str) -> str:
+    """A submission name is one safe path component: letters, digits and ``._+-``."""
+    if not _NAME.match(name) or name in {".", ".."}:
+        raise HarnessError(
+            f"bad submission name {name!r}: use 1-128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass
+class PairRecord:
+    """What a submission holds for one pair: aggregate scores, counts, notes and timings."""
+
+    pair: str
+    setting: str
+    measures: dict[str, float]
+    num_queries: int
+    timings: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "setting": self.setting,
+            "measures": self.measures,
+            "num_queries": self.num_queries,
+            "timings": self.timings,
+            **self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, pair: str, data: Mapping[str, Any]) -> "PairRecord":
+        known = {"setting", "measures", "num_queries", "timings"}
+        return cls(
+            pair=pair,
+            setting=data["setting"],
+            measures=dict(data["measures"]),
+            num_queries=int(data["num_queries"]),
+            timings=dict(data.get("timings", {})),
+            details={k: v for k, v in data.items() if k not in known},
+        )
+
+
+class Submission:
+    """A system's results on disk: ``meta.json`` plus per-pair runs and per-query scores."""
+
+    def __init__(self, root: Path, meta: dict[str, Any]) -> None:
+        self.root = root
+        self.meta = meta
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    @classmethod
+    def open_or_create(cls, submissions_dir: str | Path, name: str, system: Mapping[str, Any], command: str) -> "Submission":
+        """Open ``submissions_dir/name``, or start it; an existing one must describe the same system."""
+        root = Path(submissions_dir) / check_name(name)
+        meta_path = root / META_FILE
+        if meta_path.exists():
+            submission = cls.load(root)
+            if _canonical(submission.meta.get("system")) != _canonical(system):
+                raise HarnessError(
+                    f"{meta_path}: submission {name!r} was made by a different system or parameters; "
+                    "choose another --name, or delete that folder"
+                )
+            return submission
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "name": name,
+            "harness_version": __version__,
+            "created": _now(),
+            "command": command,
+            "system": dict(system),
+            "pairs": {},
+        }
+        return cls(root, meta)
+
+    @classmethod
+    def load(cls, root: str | Path) -> "Submission":
+        """Read a submission folder."""
+        root = Path(root)
+        meta_path = root / META_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise HarnessError(f"{meta_path}: no such submission (expected a folder with {META_FILE})") from None
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(meta, dict) or "pairs" not in meta or "name" not in meta:
+            raise HarnessError(f"{meta_path}: expected a JSON object with 'name' and 'pairs'")
+        return cls(root, meta)
+
+    def pair_dir(self, pair: PairId) -> Path:
+        return self.root / "pairs" / pair.dataset / pair.langs
+
+    def has_pair(self, pair: PairId) -> bool:
+        """True when the pair is recorded and its files are present."""
+        folder = self.pair_dir(pair)
+        return str(pair) in self.meta["pairs"] and (folder / PER_QUERY_FILE).exists()
+
+    def pair_record(self, pair: PairId) -> PairRecord:
+        return PairRecord.from_dict(str(pair), self.meta["pairs"][str(pair)])
+
+    def records(self) -> list[PairRecord]:
+        return [PairRecord.from_dict(pair, data) for pair, data in sorted(self.meta["pairs"].items())]
+
+    def add_pair(self, pair: PairId, record: PairRecord, evaluation: Any, run: Any | None) -> None:
+        """Store one pair's run and per-query scores, then record it in ``meta.json``."""
+        from harness.evaluation import write_run
+
+        folder = self.pair_dir(pair)
+        if run is not None:
+            write_run(run, folder / RUN_FILE, tag=self.name)
+        write_per_query(folder / PER_QUERY_FILE, evaluation.per_query)
+        self.meta["pairs"][str(pair)] = record.to_dict()
+        self.meta["updated"] = _now()
+        self.save()
+
+    def save(self) -> None:
+        atomic_write_text(self.root / META_FILE, json.dumps(self.meta, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+    def per_query(self, pair: PairId) -> dict[str, dict[str, float]]:
+        """Per-query scores of a pair: measure -> query id -> value."""
+        return read_per_query(self.pair_dir(pair) / PER_QUERY_FILE)
+
+
+def write_per_query(path: Path, per_query: Mapping[str, Mapping[str, float]]) -> None:
+    """A TSV with one row per query and one column per measure (``repr`` floats: exact round trip)."""
+    measures = list(per_query)
+    query_ids = sorted({qid for values in per_query.values() for qid in values})
+    with atomic_open(path) as out:
+        out.write("\t".join(["query_id", *measures]) + "\n")
+        for qid in query_ids:
+            out.write("\t".join([qid, *(repr(float(per_query[m].get(qid, 0.0))) for m in measures)]) + "\n")
+
+
+def read_per_query(path: Path) -> dict[str, dict[str, float]]:
+    """Read what :func:`write_per_query` wrote."""
+    with open(path, encoding="utf-8") as lines:
+        header = next(lines).rstrip("\n").split("\t")
+        measures = header[1:]
+        out: dict[str, dict[str, float]] = {m: {} for m in measures}
+        for number, line in enumerate(lines, start=2):
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != len(header):
+                raise HarnessError(f"{path}:{number}: expected {len(header)} tab-separated fields, found {len(fields)}")
+            for measure, value in zip(measures, fields[1:]):
+                out[measure][fields[0]] = float(value)
+    return out
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,59 @@
+"""The submission store: safe names, exact per-query round trips, resumable meta.json."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+from harness.report.tables import macro_averages, results_frame
+from harness.submissions import PairRecord, Submission, check_name, read_per_query, write_per_query
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "", ".", "..", "x" * 200, "-dash-first", "sp ace"])
+def test_unsafe_names_are_refused(name):
+    with pytest.raises(HarnessError, match="bad submission name"):
+        check_name(name)
+
+
+def test_per_query_scores_round_trip_exactly(tmp_path):
+    values = {"AP": {"q1": 1 / 3, "q2": 0.1 + 0.2}, "R@10": {"q1": 1.0, "q2": 0.0}}
+    write_per_query(tmp_path / "pq.tsv", values)
+    assert read_per_query(tmp_path / "pq.tsv") == values
+
+
+def test_a_submission_refuses_a_different_system(tmp_path):
+    sub = Submission.open_or_create(tmp_path, "bm25", {"model": "bm25", "k1": 0.9}, "cmd")
+    sub.save()
+    assert Submission.open_or_create(tmp_path, "bm25", {"model": "bm25", "k1": 0.9}, "cmd").name == "bm25"
+    with pytest.raises(HarnessError, match="different system"):
+        Submission.open_or_create(tmp_path, "bm25", {"model": "bm25", "k1": 1.2}, "cmd")
+
+
+def test_broken_meta_json_is_one_clear_line(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "meta.json").write_text('{"name": "s",\n "pairs": }')
+    with pytest.raises(HarnessError, match=r"meta.json:2: not valid JSON"):
+        Submission.load(tmp_path / "s")
+
+
+def _record(pair: str, ap: float) -> PairRecord:
+    return PairRecord(pair, PairId.parse(pair).setting, {"AP": ap}, 10)
+
+
+def test_macro_averages_stay_within_a_setting():
+    records = [_record("x/de-de", 0.5), _record("x/en-en", 0.7), _record("x/de-en", 0.2), _record("x/de-xx", 0.1)]
+    averages = macro_averages(records)
+    assert averages["moir"]["AP"] == pytest.approx(0.6)
+    assert averages["clir"]["AP"] == pytest.approx(0.2)
+    assert averages["mlir"]["AP"] == pytest.approx(0.1)
+    frame = results_frame(records)
+    assert list(frame["pair"])[-3:] == ["mean MOIR (2 pairs)", "mean CLIR (1 pair)", "mean MLIR (1 pair)"]
+
+
+def test_meta_json_is_valid_after_save(tmp_path):
+    sub = Submission.open_or_create(tmp_path, "s", {"model": "m"}, "harness eval")
+    sub.save()
+    meta = json.loads((tmp_path / "s" / "meta.json").read_text())
+    assert meta["name"] == "s" and meta["pairs"] == {} and meta["harness_version"]

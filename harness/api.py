@@ -82,10 +82,11 @@ def evaluate(
             continue
         task = get_dataset(pair.dataset).load(pair, root)
         started = time.perf_counter()
-        run = ranker.rank(task, progress=progress)
+        run = ranker.rank(task, depth=task.depth, progress=progress)
         ranked = time.perf_counter()
         evaluation = _evaluate_task(run, task)
-        record = _record(pair, evaluation, task.notes, {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked})
+        timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
+        record = _record(pair, evaluation, task.notes, timings, run.metadata)
         submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
         submission.add_pair(pair, record, evaluation, run)
         report.records.append(record)
@@ -178,7 +179,9 @@ def _evaluate_task(run, task, measures: str | None = None, tie_break: str = "tre
     return score(run, task.qrels, chosen, tie_break=tie_break, pool=pool)
 
 
-def _record(pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[str, float]) -> PairRecord:
+def _record(
+    pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[str, float], run_metadata: Mapping[str, Any] | None = None
+) -> PairRecord:
     return PairRecord(
         pair=str(pair),
         setting=pair.setting,
@@ -190,6 +193,7 @@ def _record(pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[st
             "ties": evaluation.ties,
             "unjudged_run_queries": len(evaluation.unjudged_run_queries),
             "missing_run_queries": len(evaluation.missing_run_queries),
+            **({"run": dict(run_metadata)} if run_metadata else {}),
         },
     )
 
@@ -198,14 +202,16 @@ def _check_run_queries(run, task, path) -> None:
     """A run for a registered pair must only hold that pair's queries: anything else is a wrong file."""
     import numpy as np
 
+    from harness.evaluation.trec import first_line_of_query
+
     known = {query.query_id for query in task.queries}
     unknown = set(np.unique(run.query_ids).tolist()) - known
     if unknown:
-        index = int(np.flatnonzero(np.isin(run.query_ids, list(unknown)))[0])
-        qid = run.query_ids[index]
+        first = run.query_ids[int(np.flatnonzero(np.isin(run.query_ids, list(unknown)))[0])]
         example = min(known) if known else ""
         raise HarnessError(
-            f"{path}:{run.line_number(index)}: query id {qid!r} is not a query of {task.pair} (expected ids like {example!r})"
+            f"{path}:{first_line_of_query(path, first)}: query id {first!r} is not a query of {task.pair} "
+            f"(expected ids like {example!r}; {len(unknown)} unknown query ids in all)"
         )
 
 

@@ -20,6 +20,10 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     binary = "b" in mode
+    # mkstemp makes 0600 files; results are meant to be shared, so follow the umask like open() does
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "wb") as raw:
             if target.suffix == ".gz":

@@ -165,14 +165,29 @@ def _datasets(args: argparse.Namespace, command: str) -> int:
             " ".join(r["languages"]),
             ",".join(r["settings"]),
             r["pairs"],
+            _sizes(r["sizes"]),
             "; ".join(f"{s}: {','.join(m)}" for s, m in r["default_measures"].items()),
             r["expected_location"],
         ]
         for r in rows
     ]
-    print(tabulate(table, headers=["id", "languages", "settings", "pairs", "default measures", "data expected at"]))
+    print(tabulate(table, headers=["id", "languages", "settings", "pairs", "sizes", "default measures", "data expected at"]))
     print("\npair ids: DATASET/Q-D (Q query language, D document language, xx = multilingual pool), e.g. xquad-r/de-en, xquad-r/ar-xx")
     return 0
+
+
+def _sizes(sizes) -> str:
+    """``questions 1190/lang; candidates 852-1276/lang; pool 13014``: per-language counts as a range."""
+    if not sizes:
+        return "?"
+    parts = []
+    for key, value in sizes.items():
+        if isinstance(value, dict) and value:
+            low, high = min(value.values()), max(value.values())
+            parts.append(f"{key} {low}/lang" if low == high else f"{key} {low}-{high}/lang")
+        elif not isinstance(value, dict):
+            parts.append(f"{key} {value}")
+    return "; ".join(parts)
 
 
 def _models(args: argparse.Namespace, command: str) -> int:

@@ -89,7 +89,7 @@ class Submission:
         meta_path = root / META_FILE
         if meta_path.exists():
             submission = cls.load(root)
-            if _canonical(submission.meta.get("system")) != _canonical(system):
+            if _identity(submission.meta.get("system")) != _identity(system):
                 raise HarnessError(
                     f"{meta_path}: submission {name!r} was made by a different system or parameters; "
                     "choose another --name, or delete that folder"
@@ -125,9 +125,10 @@ class Submission:
         return self.root / "pairs" / pair.dataset / pair.langs
 
     def has_pair(self, pair: PairId) -> bool:
-        """True when the pair is recorded and its files are present."""
+        """True when the pair is recorded and both its files are present (runs are not kept in git,
+        so a fresh clone regenerates them)."""
         folder = self.pair_dir(pair)
-        return str(pair) in self.meta["pairs"] and (folder / PER_QUERY_FILE).exists()
+        return str(pair) in self.meta["pairs"] and all((folder / f).exists() for f in (PER_QUERY_FILE, RUN_FILE))
 
     def pair_record(self, pair: PairId) -> PairRecord:
         return PairRecord.from_dict(str(pair), self.meta["pairs"][str(pair)])
@@ -180,8 +181,12 @@ def read_per_query(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def _identity(system: Any) -> str:
+    """What makes two systems the same: everything they describe except software versions,
+    which are recorded but may move (a new JDK) without changing the ranking model."""
+    if isinstance(system, Mapping):
+        system = {key: value for key, value in system.items() if key != "versions"}
+    return json.dumps(system, sort_keys=True, default=str)
 
 
 def _now() -> str:

@@ -18,6 +18,8 @@ from harness.datasets.pairs import PairId
 from harness.datasets.records import Document, DocumentCollection, PairTask
 from harness.errors import HarnessError, InputFormatError
 
+# Official MIRACL runs and their nDCG@10 / R@100 are computed on the top 1000 hits.
+RUN_DEPTH = 1000
 LANGUAGES = ("ar", "bn", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th", "zh", "de", "yo")
 
 
@@ -101,7 +103,7 @@ class Miracl(Dataset):
             size=count(f"miracl/{lang}", "docs"),
             fetch=lambda ids: _fetch(access, lang, ids),
         )
-        return PairTask(pair, queries, documents, qrels, self.default_measures(pair.setting), notes=notes)
+        return PairTask(pair, queries, documents, qrels, self.default_measures(pair.setting), notes=notes, depth=RUN_DEPTH)
 
 
 def read_topics(path: Path) -> dict[str, str]:

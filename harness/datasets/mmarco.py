@@ -31,6 +31,9 @@ LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "id", "it", "ja", "nl", "pt", "
 SEEN = ("en", "de", "it", "nl", "ru", "ar")
 SEED = 0
 CANDIDATES_ID = "msmarco-passage/dev/small"
+RUN_DEPTH = 1000
+# mMARCO's own BM25 runs used these (Bonifacio et al. 2021); a BM25 adapter takes them from the notes.
+BM25_PARAMETERS = {"k1": 0.82, "b": 0.68}
 _IRDS_LANG = {"nl": "dt"}
 
 _MOIR = ("en-en", "de-de", "it-it", "nl-nl", "ru-ru", "ar-ar")
@@ -122,6 +125,7 @@ class MMarco(Dataset):
             langs = dict.fromkeys(texts[pair.query_lang], pair.query_lang)
         queries, qrels, notes = judged_queries({qid: (texts[lang].get(qid), lang) for qid, lang in langs.items()}, judged)
         query_ids = [query.query_id for query in queries]
+        notes["bm25"] = dict(BM25_PARAMETERS)
         notes["candidates"] = f"English BM25 top-1000 ({CANDIDATES_ID} scoreddocs, MS MARCO top1000.dev), same ids for every pair"
         if MULTILINGUAL in (pair.query_lang, pair.doc_lang):
             notes["language_draw"] = {"seed": SEED, "languages": list(SEEN), "method": DRAW_METHOD}
@@ -135,6 +139,7 @@ class MMarco(Dataset):
             self.default_measures(pair.setting),
             candidates=LazyMapping(lambda: _read_candidates(access, query_ids)),
             notes=notes,
+            depth=RUN_DEPTH,
         )
 
 

@@ -113,7 +113,8 @@ class PairTask:
     ``candidates`` is the protocol's first-stage list per query (e.g. mMARCO's English BM25
     top-1000), for re-rankers; ``None`` where the protocol ranks the whole collection.
     ``notes`` records protocol facts worth stating with the result (e.g. how many query ids
-    two MLQA-R languages share).
+    two MLQA-R languages share). ``depth`` is how many documents per query the protocol ranks
+    and evaluates: ``None`` for the whole collection (LAReQA's mAP), 1000 for MIRACL and mMARCO.
     """
 
     pair: PairId
@@ -123,6 +124,7 @@ class PairTask:
     measures: tuple[str, ...]
     candidates: Mapping[str, Sequence[str]] | None = None
     notes: dict[str, object] = field(default_factory=dict)
+    depth: int | None = None
 
     @property
     def setting(self) -> str:

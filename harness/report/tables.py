@@ -51,7 +51,10 @@ def render_table(records: Sequence[PairRecord], digits: int = 4) -> str:
     from tabulate import tabulate
 
     frame = results_frame(records)
-    return tabulate(frame, headers="keys", tablefmt="simple", showindex=False, floatfmt=f".{digits}f", missingval="")
+    # object cells so that absent values print as blanks and query counts as integers, not 1190.0000
+    cells = frame.astype(object).where(frame.notna(), None)
+    cells["queries"] = ["" if q is None else str(int(q)) for q in cells["queries"]]
+    return tabulate(cells, headers="keys", tablefmt="simple", showindex=False, floatfmt=f".{digits}f", missingval="")
 
 
 def render_json(records: Sequence[PairRecord], extra: dict[str, Any] | None = None) -> str:

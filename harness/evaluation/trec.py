@@ -1,0 +1,319 @@
+"""TREC run and qrels files: strict, fast reading and atomic writing.
+
+A run file has six columns ``qid Q0 docid rank score tag`` separated by spaces or tabs, plain
+or gzip (``.gz``). Reading tries fast columnar parsers first (pyarrow where installed, then
+pandas' C parser) and checks the columns vectorised; whenever they refuse the file or a check
+fails, a line-by-line parser reads it again. That parser is the definition of the format: it
+either returns the same columns or raises :class:`InputFormatError` naming ``file:line``.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from harness.atomic import atomic_open
+from harness.errors import HarnessError, InputFormatError
+from harness.evaluation.ranking import first_duplicate, group_rows, rank_run
+from harness.evaluation.run import Run
+
+RUN_COLUMNS = "qid Q0 docid rank score tag"
+QRELS_COLUMNS = "qid iter docid rel"
+_FIELD_SEPARATOR = re.compile(r"[ \t]+")
+_UNWRITABLE = re.compile(r"\s|\A\Z")
+_UNWRITABLE_JOINED = re.compile(r"[^\S\n]|\n\n|\A\n|\n\Z|\A\Z")
+_NAME_SUFFIXES = {".gz", ".trec", ".txt", ".run", ".tsv"}
+
+
+class _Refused(Exception):
+    """A fast parser could not read the file as it is; the line parser will say why, or read it."""
+
+
+def read_run(path: str | os.PathLike[str], name: str | None = None, *, allow_extra_columns: bool = False) -> Run:
+    """Read a TREC run file (plain or ``.gz``) into a :class:`Run`, validating every line.
+
+    Raises :class:`InputFormatError` (``file:line``) for a wrong column count, a rank that is
+    not an integer, a score that is not a finite number, or a document listed twice for one
+    query. ``allow_extra_columns`` accepts text after the sixth column, which trec_eval ignores
+    (its own test file ``results.trunc`` has some). ``name`` defaults to the file name without
+    its ``.trec``/``.gz``-style suffixes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HarnessError(f"{path}: no such run file")
+    columns = None
+    if not allow_extra_columns:
+        for parser in (_run_columns_arrow, _run_columns_pandas):
+            try:
+                columns = parser(path)
+            except _Refused:
+                continue
+            if not _run_columns_valid(*columns):
+                columns = None
+            break
+    if columns is None:
+        columns = _run_columns_lines(path, allow_extra_columns)
+    query_ids, doc_ids, ranks, scores = columns
+    return Run(query_ids, doc_ids, scores, ranks, name if name is not None else _stem(path), {"source": str(path)})
+
+
+def write_run(run: Run, path: str | os.PathLike[str], tag: str = "harness") -> None:
+    """Write ``run`` as a TREC run file, atomically; gzip when ``path`` ends in ``.gz``.
+
+    Queries come in sorted id order; each query's rows in the pinned order (score descending,
+    then document id descending) with ranks 1..n. Scores keep full precision (shortest
+    round-trip form), so reading the file back gives the same scores.
+    """
+    if not tag or _UNWRITABLE.search(tag):
+        raise HarnessError(f"run tag {tag!r} must be a non-empty word without spaces")
+    ranking = rank_run(run)
+    query_ids = run.query_ids[ranking.order]
+    doc_ids = run.doc_ids[ranking.order]
+    for kind, ids in (("query", query_ids), ("document", doc_ids)):
+        _check_writable(kind, ids, path)
+    ranks = np.arange(1, len(doc_ids) + 1, dtype=np.int64) - np.repeat(ranking.offsets[:-1], np.diff(ranking.offsets))
+    scores = run.scores[ranking.order]
+    with atomic_open(path, "wb") as out:
+        try:
+            _write_arrow(out, query_ids, doc_ids, ranks, scores, tag)
+        except ImportError:
+            _write_lines(out, query_ids, doc_ids, ranks, scores, tag)
+
+
+def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+    """Read a TREC qrels file ``qid iter docid rel`` (plain or ``.gz``) as ``{qid: {docid: grade}}``.
+
+    Raises :class:`InputFormatError` (``file:line``) for a wrong column count, a grade that is
+    not an integer, or a document judged twice for one query.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HarnessError(f"{path}: no such qrels file")
+    qrels: dict[str, dict[str, int]] = {}
+    for line_no, fields in _fields(path):
+        if len(fields) != 4:
+            raise InputFormatError(path, line_no, f"expected 4 columns '{QRELS_COLUMNS}', found {len(fields)}")
+        qid, _, doc_id, grade = fields
+        judged = qrels.setdefault(qid, {})
+        if doc_id in judged:
+            raise InputFormatError(path, line_no, f"document {doc_id!r} is judged twice for query {qid!r}")
+        try:
+            judged[doc_id] = int(grade)
+        except ValueError:
+            raise InputFormatError(path, line_no, f"relevance grade {grade!r} is not an integer") from None
+    return qrels
+
+
+def first_line_of_query(path: str | os.PathLike[str], query_id: str) -> int | None:
+    """The number of the first line of a run or qrels file that belongs to ``query_id``, for error messages."""
+    for line_no, fields in _fields(Path(path)):
+        if fields and fields[0] == query_id:
+            return line_no
+    return None
+
+
+def _run_columns_arrow(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """pyarrow's multithreaded CSV reader; it needs one fixed separator, guessed from the first line."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+    except ImportError:
+        raise _Refused from None
+    separator = "\t" if b"\t" in _first_line(path) else " "
+    names = ["qid", "q0", "docid", "rank", "score", "tag"]
+    word = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=separator, quote_char=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={"qid": word, "q0": word, "docid": pa.string(), "rank": pa.int64(), "score": pa.float64(), "tag": word},
+                null_values=[],
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
+        raise _Refused from None
+    # With one separator, an empty field or a field holding the other separator would pass here
+    # but not under the format's "runs of spaces or tabs" rule. Scanning the string columns'
+    # bytes is zero-copy and far cheaper than a regex per value.
+    other_separator = ord(" " if separator == "\t" else "\t")
+    for name in ("qid", "q0", "docid", "tag"):
+        values = table[name].combine_chunks()
+        if isinstance(values, pa.DictionaryArray):
+            values = values.dictionary
+        if len(values) and pc.min(pc.binary_length(values)).as_py() == 0:
+            raise _Refused
+        data = values.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
+            raise _Refused
+    return (
+        _decoded(table["qid"].combine_chunks()),
+        table["docid"].to_numpy(zero_copy_only=False),
+        table["rank"].to_numpy(),
+        table["score"].to_numpy(),
+    )
+
+
+def _decoded(values) -> np.ndarray:
+    """A dictionary-encoded arrow column as an object array sharing one str per distinct value."""
+    return values.dictionary.to_numpy(zero_copy_only=False)[values.indices.to_numpy(zero_copy_only=False)]
+
+
+def _run_columns_pandas(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """pandas' C parser: copes with runs of mixed spaces and tabs, which pyarrow cannot."""
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            # A first line with extra columns only warns; it is an error here.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=r"\s+",
+                header=None,
+                names=["qid", "q0", "docid", "rank", "score", "tag"],
+                dtype={"qid": object, "q0": "category", "docid": object, "rank": np.int64, "score": np.float64, "tag": "category"},
+                na_filter=False,
+                index_col=False,
+                quoting=csv.QUOTE_NONE,
+                engine="c",
+            )
+    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError):
+        raise _Refused from None
+    if "" in frame["tag"].cat.categories:  # a line with fewer than six columns
+        raise _Refused
+    return (
+        frame["qid"].to_numpy(dtype=object),
+        frame["docid"].to_numpy(dtype=object),
+        frame["rank"].to_numpy(),
+        frame["score"].to_numpy(),
+    )
+
+
+def _run_columns_valid(query_ids: np.ndarray, doc_ids: np.ndarray, ranks: np.ndarray, scores: np.ndarray) -> bool:
+    """The checks the fast parsers leave open: finite scores, no document twice per query."""
+    if not np.isfinite(scores).all():
+        return False
+    _, order, offsets = group_rows(query_ids)
+    return first_duplicate(doc_ids[order], offsets) is None
+
+
+def _run_columns_lines(path: Path, allow_extra_columns: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reference parser: one line at a time, stopping at the first malformed line."""
+    query_ids: list[str] = []
+    doc_ids: list[str] = []
+    ranks: list[int] = []
+    scores: list[float] = []
+    seen: set[tuple[str, str]] = set()
+    for line_no, fields in _fields(path):
+        if len(fields) != 6 and not (allow_extra_columns and len(fields) > 6):
+            raise InputFormatError(path, line_no, f"expected 6 columns '{RUN_COLUMNS}', found {len(fields)}")
+        qid, _, doc_id, rank, score = fields[:5]
+        try:
+            ranks.append(int(rank))
+        except ValueError:
+            raise InputFormatError(path, line_no, f"rank {rank!r} is not an integer") from None
+        try:
+            value = float(score)
+        except ValueError:
+            raise InputFormatError(path, line_no, f"score {score!r} is not a number") from None
+        if not math.isfinite(value):
+            raise InputFormatError(path, line_no, f"score {score!r} is not a finite number")
+        if (qid, doc_id) in seen:
+            raise InputFormatError(path, line_no, f"document {doc_id!r} appears twice for query {qid!r}")
+        seen.add((qid, doc_id))
+        query_ids.append(qid)
+        doc_ids.append(doc_id)
+        scores.append(value)
+    return _objects(query_ids), _objects(doc_ids), np.asarray(ranks, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+
+
+def _fields(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` for every non-blank line; fields split at runs of spaces and tabs."""
+    # Lines are decoded one by one (not through a text stream) so a bad byte is pinned to its line.
+    with _open_binary(path) as lines:
+        line_no = 0
+        try:
+            for line_no, raw in enumerate(lines, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    raise InputFormatError(path, line_no, "not UTF-8 text") from None
+                stripped = line.strip(" \t\r\n")
+                if stripped:
+                    yield line_no, _FIELD_SEPARATOR.split(stripped)
+        except (OSError, EOFError) as error:  # e.g. a truncated or corrupt .gz
+            raise InputFormatError(path, line_no + 1, f"unreadable: {error}") from None
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _first_line(path: Path) -> bytes:
+    try:
+        with _open_binary(path) as lines:
+            return lines.readline()
+    except (OSError, EOFError):
+        raise _Refused from None
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    while Path(name).suffix in _NAME_SUFFIXES:
+        name = name[: -len(Path(name).suffix)]
+    return name
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _check_writable(kind: str, ids: np.ndarray, path: object) -> None:
+    """Refuse ids that would not read back as one field (empty, or holding whitespace)."""
+    if not len(ids):
+        return
+    # One regex pass over the joined ids is C speed; a per-id loop only runs to name the culprit.
+    text = "\n".join(ids.tolist())
+    if text.count("\n") == len(ids) - 1 and not _UNWRITABLE_JOINED.search(text):
+        return
+    bad = next(value for value in ids.tolist() if not value or _UNWRITABLE.search(value))
+    raise HarnessError(f"cannot write {path}: {kind} id {bad!r} is empty or contains whitespace")
+
+
+def _write_arrow(out, query_ids, doc_ids, ranks, scores, tag: str) -> None:
+    """pyarrow writes shortest round-trip floats about five times faster than Python formatting."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    same_row = pa.array(np.zeros(len(scores), dtype=np.int32))
+    table = pa.table(
+        {
+            "qid": pa.array(query_ids, type=pa.string()),
+            "q0": pa.DictionaryArray.from_arrays(same_row, pa.array(["Q0"])),
+            "docid": pa.array(doc_ids, type=pa.string()),
+            "rank": pa.array(ranks),
+            "score": pa.array(scores, type=pa.float64()),
+            "tag": pa.DictionaryArray.from_arrays(same_row, pa.array([tag])),
+        }
+    )
+    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, delimiter=" ", quoting_style="none"))
+
+
+def _write_lines(out, query_ids, doc_ids, ranks, scores, tag: str) -> None:
+    for start in range(0, len(scores), 100_000):
+        stop = start + 100_000
+        rows = zip(query_ids[start:stop].tolist(), doc_ids[start:stop].tolist(), ranks[start:stop].tolist(), scores[start:stop].tolist())
+        out.write("".join(f"{q} Q0 {d} {r} {s!r} {tag}\n" for q, d, r, s in rows).encode("utf-8"))

@@ -55,13 +55,15 @@ def evaluate(
     name: str | None = None,
     submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
     force: bool = False,
+    download: bool = False,
     progress: bool = True,
     command: str | None = None,
 ) -> Report:
     """Rank and evaluate every requested pair of ``dataset`` with ``model`` and store a submission.
 
     Pairs already stored under the same name are skipped unless ``force``; each finished pair is
-    saved at once, so an interrupted call loses at most the pair in progress.
+    saved at once, so an interrupted call loses at most the pair in progress. ``download`` lets
+    loaders fetch missing official files (checksum-verified) into the data directory.
     """
     from harness.datasets import get_dataset, resolve_pairs
     from harness.models import get_model
@@ -80,7 +82,7 @@ def evaluate(
             report.skipped.append(str(pair))
             report.records.append(submission.pair_record(pair))
             continue
-        task = get_dataset(pair.dataset).load(pair, root)
+        task = get_dataset(pair.dataset).load(pair, root, download=download)
         started = time.perf_counter()
         run = ranker.rank(task, depth=task.depth, progress=progress)
         ranked = time.perf_counter()
@@ -104,6 +106,7 @@ def evaluate_run(
     data_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
     submissions_dir: str | os.PathLike[str] | None = None,
+    download: bool = False,
     command: str | None = None,
 ):
     """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
@@ -126,7 +129,7 @@ def evaluate_run(
     pair = PairId.parse(dataset)
     if "/" not in dataset or pair.dataset == "":
         raise HarnessError(f"--dataset {dataset!r}: give one pair, e.g. xquad-r/de-en")
-    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir))
+    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir), download=download)
     _check_run_queries(parsed_run, task, run)
     started = time.perf_counter()
     evaluation = _evaluate_task(parsed_run, task, measures=_comma(measures), tie_break=tie_break)

@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         help="order of tied scores: trec_eval (score, then doc id descending; default) or the run file's rank column",
     )
     ev.add_argument("--data-dir", help="data directory (default: $HARNESS_DATA_DIR, else ./data)")
+    ev.add_argument("--download", action="store_true", help="fetch missing official data files (checksum-verified) into the data directory")
     ev.add_argument("--name", help="submission name (default: the model name); with --run, store the run under this name")
     ev.add_argument("--submissions", default="submissions", help="submissions folder (default: ./submissions)")
     ev.add_argument("--force", action="store_true", help="redo pairs the submission already holds")
@@ -96,6 +97,7 @@ def _eval(args: argparse.Namespace, command: str) -> int:
             name=args.name,
             submissions_dir=args.submissions,
             force=args.force,
+            download=args.download,
             progress=not args.quiet,
             command=command,
         )
@@ -111,6 +113,7 @@ def _eval(args: argparse.Namespace, command: str) -> int:
         data_dir=args.data_dir,
         name=args.name,
         submissions_dir=args.submissions,
+        download=args.download,
         command=command,
     )
     if isinstance(result, api.Report):

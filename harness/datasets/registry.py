@@ -3,38 +3,31 @@ from __future__ import annotations
 
 from harness.datasets.base import Dataset
 from harness.datasets.pairs import PairId
-from harness.errors import HarnessError, did_you_mean
+from harness.errors import HarnessError
+from harness.registry import Registry
 
-_REGISTRY: dict[str, Dataset] = {}
+_REGISTRY: Registry[Dataset] = Registry("dataset")
 
 
 def register(dataset: Dataset) -> Dataset:
     """Add ``dataset`` under its id (ids are unique)."""
-    if dataset.id in _REGISTRY:
-        raise ValueError(f"dataset {dataset.id!r} is already registered")
-    _REGISTRY[dataset.id] = dataset
-    return dataset
+    return _REGISTRY.add(dataset.id, dataset)
 
 
 def get_dataset(dataset_id: str) -> Dataset:
     """The registered dataset ``dataset_id``; unknown ids raise with a did-you-mean."""
-    try:
-        return _REGISTRY[dataset_id.lower()]
-    except KeyError:
-        raise HarnessError(
-            f"unknown dataset {dataset_id!r}; datasets: {', '.join(_REGISTRY)}" + did_you_mean(dataset_id, _REGISTRY)
-        ) from None
+    return _REGISTRY.get(dataset_id)
 
 
 def all_datasets() -> list[Dataset]:
     """Every registered dataset, in registration order."""
-    return list(_REGISTRY.values())
+    return list(_REGISTRY)
 
 
 def resolve_pairs(spec: str, pairs: str | None = None, setting: str | None = None) -> list[PairId]:
     """The pairs to run for ``spec`` (a dataset id = its standard pairs, or one ``ID/Q-D``),
     optionally replaced by the comma list ``pairs`` (``de-en,en-de``) and filtered by ``setting``."""
-    dataset_id, slash, langs = ("", "", "") if spec.lower() in _REGISTRY else spec.rpartition("/")
+    dataset_id, slash, langs = ("", "", "") if spec in _REGISTRY else spec.rpartition("/")
     dataset = get_dataset(dataset_id or spec)
     if slash and pairs:
         raise HarnessError(f"{spec!r} already names one pair; give either a pair id or a dataset id with --pairs")

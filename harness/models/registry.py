@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.errors import HarnessError, did_you_mean
+from harness.registry import Registry
 
 if TYPE_CHECKING:
     from harness.datasets.records import PairTask
@@ -120,25 +121,17 @@ class ModelSpec:
         return {"name": self.name, "description": self.description, "parameters": [p.as_dict() for p in self.params]}
 
 
-_REGISTRY: dict[str, ModelSpec] = {}
+_REGISTRY: Registry[ModelSpec] = Registry("model")
 
 
 def register(spec: ModelSpec) -> ModelSpec:
     """Add ``spec`` under its name (names are unique)."""
-    if spec.name in _REGISTRY:
-        raise ValueError(f"model {spec.name!r} is already registered")
-    _REGISTRY[spec.name] = spec
-    return spec
+    return _REGISTRY.add(spec.name, spec)
 
 
 def get_spec(name: str) -> ModelSpec:
     """The registered spec ``name``; unknown names raise with a did-you-mean."""
-    try:
-        return _REGISTRY[name.lower()]
-    except KeyError:
-        raise HarnessError(
-            f"unknown model {name!r}; models: {', '.join(_REGISTRY)}" + did_you_mean(name.lower(), _REGISTRY)
-        ) from None
+    return _REGISTRY.get(name)
 
 
 def get_model(name: str, **params: Any) -> Ranker:
@@ -149,4 +142,4 @@ def get_model(name: str, **params: Any) -> Ranker:
 
 def all_models() -> list[dict[str, Any]]:
     """Every registered model for listings: name, description, parameters (name, type, default, description)."""
-    return [spec.as_dict() for spec in _REGISTRY.values()]
+    return [spec.as_dict() for spec in _REGISTRY]

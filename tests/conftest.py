@@ -17,3 +17,15 @@ def real_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"real data directory {path} not found (set HARNESS_DATA_DIR to run the realdata tests)")
     return path
+
+
+@pytest.fixture(scope="session")
+def java_runtime():
+    """A Java 21+ home for pyserini; tests that need one skip, with the discovery message, where there is none."""
+    from harness.errors import HarnessError
+    from harness.models.java import find_java
+
+    try:
+        return find_java()
+    except HarnessError as error:
+        pytest.skip(f"BM25 needs Java 21+: {error}")

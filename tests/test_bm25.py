@@ -12,7 +12,6 @@ from harness.datasets.records import Document, DocumentCollection, PairTask, Que
 from harness.errors import HarnessError
 from harness.models import bm25 as bm25_module
 from harness.models import get_model
-from harness.models.java import find_java
 
 pytestmark = pytest.mark.java
 
@@ -30,12 +29,8 @@ ENGLISH = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def java_and_cache(tmp_path_factory):
+def java_and_cache(java_runtime, tmp_path_factory):
     """Skip without Java 21+; keep every index of this module in one temporary cache."""
-    try:
-        find_java()
-    except HarnessError as error:
-        pytest.skip(f"BM25 needs Java 21+: {error}")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         yield

@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.models.java import find_java
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _java_or_skip() -> None:
-    try:
-        find_java()
-    except Exception as exc:  # the discovery message is the reason
-        pytest.skip(str(exc))
 
 
 def test_help_is_instant_and_imports_nothing_heavy():
@@ -82,8 +74,7 @@ def test_evaluating_a_run_against_qrels_prints_trec_eval_style(capsys, tmp_path)
 
 
 @pytest.mark.realdata
-def test_bm25_on_xquad_r_end_to_end_resumes_and_forces(real_data_dir, tmp_path, monkeypatch, capsys):
-    _java_or_skip()
+def test_bm25_on_xquad_r_end_to_end_resumes_and_forces(real_data_dir, java_runtime, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     argv = ["eval", "--model", "bm25", "--dataset", "xquad-r", "--pairs", "de-de,de-en", "--data-dir", str(real_data_dir),
             "--submissions", str(tmp_path / "subs"), "--quiet", "--format", "json"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import io
-import os
 from pathlib import Path
 
 import ir_measures
@@ -14,14 +13,6 @@ from harness.errors import HarnessError
 from harness.evaluation import evaluate, parse_measure, parse_measures, read_qrels, read_run
 
 pytestmark = pytest.mark.realdata
-
-
-def _data_dir() -> Path:
-    """$HARNESS_DATA_DIR, else the repository's sibling ``../shared/data``; skip where absent."""
-    path = Path(os.environ.get("HARNESS_DATA_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    if not path.is_dir():
-        pytest.skip(f"real data directory {path} not found (set HARNESS_DATA_DIR to run these tests)")
-    return path
 
 
 def _trec_eval_output(path: Path) -> dict[str, dict[str, str]]:
@@ -60,8 +51,8 @@ ORACLE_CASES = {
 
 
 @pytest.mark.parametrize("output", list(ORACLE_CASES))
-def test_trec_eval_test_outputs_are_reproduced_to_the_printed_decimals(output):
-    oracle = _data_dir() / "trec_eval-oracle"
+def test_trec_eval_test_outputs_are_reproduced_to_the_printed_decimals(output, real_data_dir):
+    oracle = real_data_dir / "trec_eval-oracle"
     run_file, qrels_file, complete, level = ORACLE_CASES[output]
     printed = _trec_eval_output(oracle / output)
     mapped = {name: m for name in printed if (m := _as_ir_measure(name, level)) is not None}
@@ -89,8 +80,8 @@ MIRACL = {
 
 
 @pytest.mark.parametrize("lang", list(MIRACL))
-def test_miracl_bm25_runs_score_what_trec_eval_prints(lang):
-    data = _data_dir()
+def test_miracl_bm25_runs_score_what_trec_eval_prints(lang, real_data_dir):
+    data = real_data_dir
     ndcg, recall, tied, queries = MIRACL[lang]
     run = read_run(data / "runs" / "miracl-dev-bm25" / f"bm25.{lang}.trec")
     result = evaluate(run, read_qrels(data / "miracl" / f"qrels.miracl-v1.0-{lang}-dev.tsv"), "nDCG@10,R@100")
@@ -98,8 +89,8 @@ def test_miracl_bm25_runs_score_what_trec_eval_prints(lang):
     assert result.ties["tied_neighbours"] == tied and result.num_queries == queries
 
 
-def test_the_rank_order_reproduces_the_published_miracl_english_number():
-    data = _data_dir()
+def test_the_rank_order_reproduces_the_published_miracl_english_number(real_data_dir):
+    data = real_data_dir
     run = read_run(data / "runs" / "miracl-dev-bm25" / "bm25.en.trec")
     result = evaluate(run, read_qrels(data / "miracl" / "qrels.miracl-v1.0-en-dev.tsv"), "nDCG@10", tie_break="rank")
     assert round(result.aggregate["nDCG@10"], 4) == 0.3506
@@ -114,8 +105,8 @@ REAL_RUNS = [
 
 
 @pytest.mark.parametrize("run_file, qrels_file", REAL_RUNS, ids=["miracl-en", "miracl-zh", "neuclir-fa"])
-def test_kernels_agree_with_pytrec_eval_on_real_runs(run_file, qrels_file):
-    data = _data_dir()
+def test_kernels_agree_with_pytrec_eval_on_real_runs(run_file, qrels_file, real_data_dir):
+    data = real_data_dir
     run, qrels = read_run(data / run_file), read_qrels(data / qrels_file)
     measures = parse_measures("AP,AP@100,AP(rel=3),nDCG,nDCG@10,nDCG@20,P@10,P(rel=3)@10,R@100,R(rel=3)@1000,Success@10,RR,RR(rel=3)")
     ours = evaluate(run, qrels, measures).per_query

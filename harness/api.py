@@ -127,8 +127,6 @@ def evaluate_run(
     from harness.paths import data_dir as resolve_data_dir
 
     pair = PairId.parse(dataset)
-    if "/" not in dataset or pair.dataset == "":
-        raise HarnessError(f"--dataset {dataset!r}: give one pair, e.g. xquad-r/de-en")
     task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir), download=download)
     _check_run_queries(parsed_run, task, run)
     started = time.perf_counter()

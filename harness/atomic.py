@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -26,30 +27,21 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     os.chmod(tmp_name, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "wb") as raw:
-            if target.suffix == ".gz":
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-                    stream = gz if binary else _text(gz, encoding)
+            # fixed mtime and no name in the header: identical content gives identical bytes
+            sink = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") if target.suffix == ".gz" else contextlib.nullcontext(raw)
+            with sink as stream:
+                if binary:
                     yield stream
-                    if not binary:
-                        stream.flush()
-                        stream.detach()
-            else:
-                stream = raw if binary else _text(raw, encoding)
-                yield stream
-                if not binary:
-                    stream.flush()
-                    stream.detach()
+                else:
+                    text = io.TextIOWrapper(stream, encoding=encoding or "utf-8", newline="\n")
+                    yield text
+                    text.flush()
+                    text.detach()  # leave closing the binary stream to its own context
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-
-
-def _text(raw: IO[bytes], encoding: str | None) -> IO[str]:
-    import io
-
-    return io.TextIOWrapper(raw, encoding=encoding or "utf-8", newline="\n")
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -21,17 +21,11 @@ def results_frame(records: Sequence[PairRecord]):
         {"pair": r.pair, "setting": r.setting, "queries": r.num_queries, **{m: r.measures.get(m) for m in measures}}
         for r in sorted(records, key=lambda r: (SETTINGS.index(r.setting), r.pair))
     ]
-    for setting in SETTINGS:
-        members = [r for r in records if r.setting == setting]
-        if members:
-            rows.append(
-                {
-                    "pair": f"mean {setting.upper()} ({len(members)} pair{'s' if len(members) != 1 else ''})",
-                    "setting": setting,
-                    "queries": None,
-                    **{m: _mean([r.measures.get(m) for r in members]) for m in measures},
-                }
-            )
+    for setting, averages in macro_averages(records).items():
+        count = sum(r.setting == setting for r in records)
+        rows.append(
+            {"pair": f"mean {setting.upper()} ({count} pair{'s' if count != 1 else ''})", "setting": setting, "queries": None, **averages}
+        )
     return pd.DataFrame(rows, columns=["pair", "setting", "queries", *measures])
 
 

@@ -144,6 +144,68 @@ def evaluate_run(
     return report
 
 
+def compare(
+    submissions: Sequence[str | os.PathLike[str] | Submission],
+    *,
+    baseline: str | None = None,
+    dataset: str | Sequence[str] | None = None,
+    measures: str | Sequence[str] | None = None,
+    test: str = "randomization",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    family: str | Sequence[str] = ("systems", "pairs", "measures"),
+    resamples: int = 10_000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    margin: float | None = None,
+    average_test: str = "pair-means",
+    submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    progress: bool = False,
+):
+    """Compare stored submissions with paired significance tests; returns a :class:`~harness.stats.Comparison`.
+
+    Each submission is a name under ``submissions_dir`` or a path to a submission folder. With
+    ``baseline`` every other system is tested against it; without, every unordered pair once.
+    ``dataset`` keeps the pairs of these dataset ids or exact pair ids. The result renders with
+    ``to_markdown()``, ``to_latex()``, ``to_html()``, ``to_csv()``, ``to_json()``, ``to_frame()``
+    and ``pair_matrix(system, measure, other)``.
+    """
+    from harness.stats import compare_submissions
+
+    loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir) for item in submissions]
+    return compare_submissions(
+        loaded,
+        baseline=baseline,
+        datasets=_comma(dataset).split(",") if dataset else None,
+        measures=_comma(measures).split(",") if measures else None,
+        test=test,
+        correction=correction,
+        alpha=alpha,
+        family=_comma(family).split(","),
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+        margin=margin,
+        average_test=average_test,
+        progress=progress,
+    )
+
+
+def load_submission(name_or_path: str | os.PathLike[str], submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR) -> Submission:
+    """A submission by name (a folder of ``submissions_dir``) or by path to its folder."""
+    from harness.errors import did_you_mean
+
+    path = Path(name_or_path)
+    if (path / "meta.json").is_file():
+        return Submission.load(path)
+    candidate = Path(submissions_dir) / str(name_or_path)
+    if (candidate / "meta.json").is_file():
+        return Submission.load(candidate)
+    known = sorted(p.parent.name for p in Path(submissions_dir).glob("*/meta.json"))
+    listing = f"; known in {submissions_dir}: {', '.join(known)}" if known else f"; {submissions_dir} holds none"
+    raise HarnessError(f"unknown submission {str(name_or_path)!r}: no folder with meta.json at {path} or {candidate}{did_you_mean(str(name_or_path), known)}{listing}")
+
+
 def list_datasets() -> list[dict[str, Any]]:
     """One dict per registered dataset: id, languages, settings, default measures, sizes, expected location."""
     from harness.datasets import all_datasets

@@ -68,6 +68,40 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true", help="no progress bars")
     ev.set_defaults(handler=_eval)
 
+    cp = commands.add_parser(
+        "compare",
+        help="compare submissions with paired significance tests; print a table as papers print them",
+        description="Rows are systems, columns are language pairs grouped by setting with a macro average per setting. "
+        "Every cell is tested against --baseline, or for every pair of systems (--all-pairs, the default); p-values are "
+        "corrected over the declared --family and marked in the table, with a legend.",
+    )
+    cp.add_argument("submissions", nargs="+", metavar="SUB", help="submission names (folders of --submissions) or paths")
+    against = cp.add_mutually_exclusive_group()
+    against.add_argument("--baseline", metavar="SUB", help="test every other system against this one")
+    against.add_argument("--all-pairs", action="store_true", help="test every unordered pair of systems once (default)")
+    cp.add_argument("--dataset", help="comma-separated dataset ids or pair ids to keep, e.g. xquad-r or xquad-r/de-en")
+    cp.add_argument("--measure", help="comma-separated measures (default: every measure all submissions have)")
+    cp.add_argument("--test", choices=["randomization", "t", "wilcoxon", "bootstrap"], default="randomization")
+    cp.add_argument("--correction", choices=["holm", "bonferroni", "bh", "none"], default="holm")
+    cp.add_argument("--family", default="systems,pairs,measures", help="dimensions one correction runs over (default: systems,pairs,measures)")
+    cp.add_argument("--alpha", type=float, default=0.05)
+    cp.add_argument("--resamples", type=int, default=10_000, help="permutations / bootstrap resamples (default 10000)")
+    cp.add_argument("--seed", type=int, default=0, help="seed of every resampling plan (recorded in the output)")
+    cp.add_argument("--margin", type=float, help="equivalence margin for a TOST test, in the measure's units (e.g. 0.01)")
+    cp.add_argument(
+        "--average-test",
+        choices=["pair-means", "pooled"],
+        default="pair-means",
+        help="test setting averages on per-pair means (default) or on per-query scores pooled over the pairs (slower)",
+    )
+    cp.add_argument("--format", choices=["markdown", "latex", "csv", "html", "json"], default="markdown")
+    cp.add_argument("--output", metavar="FILE", help="write the table here (atomically) instead of printing it")
+    cp.add_argument("--matrix", metavar="SYS[:OTHER]", help="also print a query-language x document-language matrix of SYS (or SYS - OTHER)")
+    cp.add_argument("--heatmap", metavar="FILE.png", help="with --matrix: draw it as a heatmap PNG (one file per measure)")
+    cp.add_argument("--submissions-dir", default="submissions", help="where submission names are looked up (default: ./submissions)")
+    cp.add_argument("--quiet", action="store_true", help="no progress bar")
+    cp.set_defaults(handler=_compare)
+
     ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(handler=_datasets)
@@ -151,6 +185,64 @@ def _trec_eval_style(evaluation, per_query: bool) -> str:
     if evaluation.missing_run_queries:
         lines.append(f"# {len(evaluation.missing_run_queries)} judged queries are missing from the run and score 0")
     return "\n".join(lines)
+
+
+def _compare(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+    from harness.errors import HarnessError
+
+    if args.heatmap and not args.matrix:
+        raise HarnessError("--heatmap draws the --matrix view: give --matrix SYS or SYS:OTHER too")
+    comparison = api.compare(
+        args.submissions,
+        baseline=args.baseline,
+        dataset=args.dataset,
+        measures=args.measure,
+        test=args.test,
+        correction=args.correction,
+        alpha=args.alpha,
+        family=args.family,
+        resamples=args.resamples,
+        seed=args.seed,
+        margin=args.margin,
+        average_test=args.average_test,
+        submissions_dir=args.submissions_dir,
+        progress=not args.quiet,
+    )
+    rendered = {
+        "markdown": comparison.to_markdown,
+        "latex": comparison.to_latex,
+        "csv": comparison.to_csv,
+        "html": comparison.to_html,
+        "json": comparison.to_json,
+    }[args.format]()
+    if args.output:
+        from harness.atomic import atomic_write_text
+
+        atomic_write_text(args.output, rendered if rendered.endswith("\n") else rendered + "\n")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(rendered)
+    if args.matrix:
+        system, _, other = args.matrix.partition(":")
+        views = [(d, m.name) for d in dict.fromkeys(c.dataset for c in comparison.columns) for m in comparison.measures]
+        for dataset, measure in views:
+            matrix = comparison.pair_matrix(system, measure, other or None, dataset=dataset)
+            print()
+            print(matrix.to_text())
+            if args.heatmap:
+                suffix = [part for part, many in ((dataset, len({d for d, _ in views}) > 1), (measure, len(comparison.measures) > 1)) if many]
+                print(f"wrote {matrix.plot(_suffixed(args.heatmap, suffix))}", file=sys.stderr)
+    return 0
+
+
+def _suffixed(path: str, parts: Sequence[str]) -> str:
+    """``heat.png`` for one view; ``heat-AP.png``, ``heat-mlqa-r-R@10.png``, ... for several."""
+    if not parts:
+        return path
+    safe = "-".join("".join(c if c.isalnum() or c in "@._-" else "_" for c in part) for part in parts)
+    stem, dot, suffix = path.rpartition(".")
+    return f"{stem}-{safe}.{suffix}" if dot else f"{path}-{safe}"
 
 
 def _datasets(args: argparse.Namespace, command: str) -> int:

@@ -171,12 +171,12 @@ class Comparison:
 
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
-    def pair_matrix(self, system: str, measure: str | None = None, other: str | None = None):
+    def pair_matrix(self, system: str, measure: str | None = None, other: str | None = None, *, dataset: str | None = None):
         """A query-language x document-language view of one system's values (marked against the
-        baseline), or of ``system - other`` (marked by their test)."""
+        baseline), or of ``system - other`` (marked by their test); the first dataset by default."""
         from harness.report.pair_matrix import pair_matrix
 
-        return pair_matrix(self, system, measure, other)
+        return pair_matrix(self, system, measure, other, dataset=dataset)
 
     @cached_property
     def _by_cell(self) -> dict[tuple[str, str, str, str], TestResult]:
@@ -273,7 +273,7 @@ def compare_submissions(
         "comparisons": "baseline" if baseline else "all-pairs",
         "harness_version": __version__,
     }
-    notes = _notes(dropped, scores, average_test)
+    notes = _notes(dropped, scores) + _resolution_note(paired_test, resamples, correction, alpha, families)
     return Comparison(names, baseline, chosen, columns, values, tests, protocol, scores.query_report(), notes)
 
 
@@ -447,7 +447,7 @@ def _check_options(submissions, baseline, alpha, family, resamples, confidence, 
         raise HarnessError(f"unknown average test {average_test!r}: expected one of {', '.join(AVERAGE_TESTS)}")
 
 
-def _notes(dropped: dict[str, list[str]], scores: _SharedScores, average_test: str) -> list[str]:
+def _notes(dropped: dict[str, list[str]], scores: _SharedScores) -> list[str]:
     notes = []
     for name, pairs in dropped.items():
         shown = ", ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
@@ -456,11 +456,25 @@ def _notes(dropped: dict[str, list[str]], scores: _SharedScores, average_test: s
         if len(set(count["per_system"].values())) > 1 or count["shared"] != next(iter(count["per_system"].values())):
             sizes = ", ".join(f"{n} {c}" for n, c in count["per_system"].items())
             notes.append(f"{pair}: compared on the {count['shared']} queries all systems have ({sizes})")
-    if average_test == "pair-means":
-        notes.append("averages are macro averages over a setting's pairs; their tests take the per-pair means as units")
-    else:
-        notes.append("averages are macro averages over a setting's pairs; their tests pool the per-query scores of those pairs")
     return notes
+
+
+def _resolution_note(paired_test, resamples: int, correction: str, alpha: float, families: dict[str, int]) -> list[str]:
+    """Say so when a resampling test cannot reach a family-wise significant p at all.
+
+    Its smallest p is 1 / (B + 1); Holm's and Bonferroni's first step needs p < alpha / m.
+    """
+    if not paired_test.resampling or correction not in ("holm", "bonferroni") or not families:
+        return []
+    largest = max(families.values())
+    if 1 / (resamples + 1) < alpha / largest:
+        return []
+    needed = int(np.ceil(largest / alpha))
+    return [
+        f"warning: with {resamples:,} resamples the smallest possible p is {1 / (resamples + 1):.1e}, not below "
+        f"alpha/m = {alpha / largest:.1e} for a family of {largest:,} tests, so no test can be significant under "
+        f"{CORRECTIONS[correction][0]}: use --resamples {needed:,} or more, a smaller --family, --correction bh, or --test t"
+    ]
 
 
 def _plain(value: Any) -> Any:

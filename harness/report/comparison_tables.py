@@ -1,0 +1,458 @@
+"""Tables of a :class:`~harness.stats.comparison.Comparison` as papers print them.
+
+One table per measure: rows are systems, columns the language pairs grouped by setting with the
+setting's mean. Every format renders the same cells: :func:`measure_tables` decides each cell's
+value text, whether it is the column's best, and its significance marks; a :class:`Style` only
+decorates them (``**x**``, ``\\textbf{x}``, ``<b>x</b>``). Columns where no system has the
+measure (``RankDistance`` outside MLIR pairs) are left out of the printed tables.
+
+Marks: with a baseline, ▲/▼ after a value significantly better/worse than the baseline's (after
+correction), ≈ where an equivalence margin was given and TOST finds the two equivalent. Without
+a baseline each system gets a letter (a..z, aa, ab, ...) and a value carries, as superscript, the
+letters of the systems it is significantly better than.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from harness.evaluation.measures import Measure
+from harness.stats.comparison import Column, Comparison, TestResult
+
+BETTER, WORSE, EQUIVALENT = "better", "worse", "equivalent"
+SETTING_TITLES = {"moir": "MoIR", "clir": "CLIR", "mlir": "MLIR"}
+# measures on this scale (RankDistance: thousands of ranks) print with fewer decimals
+LARGE_VALUE = 100.0
+LARGE_VALUE_DECIMALS = 1
+TEST_FIELDS = ("p", "p_adjusted", "mean_difference", "ci_low", "ci_high", "d_z", "wins", "ties", "losses")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a table shows for one system and column, before any format decorates it."""
+
+    value: float | None
+    text: str
+    best: bool
+    marks: tuple[str, ...]
+    letters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MeasureTable:
+    """One measure's table: the columns that have values, the systems, and every cell."""
+
+    measure: Measure
+    columns: list[Column]
+    systems: list[str]
+    cells: dict[tuple[str, str], Cell]
+
+    def cell(self, system: str, column: Column) -> Cell:
+        return self.cells[(system, column.key)]
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one format writes text, bold values, marks, letters and the legend's symbols."""
+
+    escape: Callable[[str], str]
+    bold: Callable[[str], str]
+    marks: Mapping[str, str]
+    superscript: Callable[[str], str]
+    symbols: Mapping[str, str]
+
+    def cell(self, cell: Cell) -> str:
+        """The cell as printed: its value (bold when best) and its marks."""
+        if not cell.text:
+            return ""
+        return (self.bold(cell.text) if cell.best else cell.text) + self.marks_of(cell)
+
+    def marks_of(self, cell: Cell) -> str:
+        """What follows the value: triangles and the equivalence mark, or superscript letters."""
+        marks = "".join(self.marks[m] for m in cell.marks)
+        return marks + (self.superscript(join_letters(cell.letters)) if cell.letters else "")
+
+
+def _latex_escape(text: str) -> str:
+    specials = {
+        "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    }
+    return "".join(specials.get(char, char) for char in text)
+
+
+def _html_text(text: str) -> str:
+    # text content only (no attribute values), so quotes stay readable
+    return html.escape(text, quote=False)
+
+
+def _markdown_escape(text: str) -> str:
+    # a pipe would end the cell; other markdown specials are not in system names or pair labels
+    return text.replace("|", r"\|")
+
+
+TEXT_MARKS = {BETTER: "▲", WORSE: "▼", EQUIVALENT: "≈"}
+TEXT_SYMBOLS = {"alpha": "α", "times": "×", "pm": "±"}
+PLAIN = Style(str, str, TEXT_MARKS, str, TEXT_SYMBOLS)
+MARKDOWN = Style(_markdown_escape, lambda s: f"**{s}**", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS)
+HTML = Style(_html_text, lambda s: f"<b>{s}</b>", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS)
+LATEX = Style(
+    _latex_escape,
+    lambda s: f"\\textbf{{{s}}}",
+    {BETTER: r"$^{\blacktriangle}$", WORSE: r"$^{\blacktriangledown}$", EQUIVALENT: r"$^{\approx}$"},
+    lambda s: f"\\textsuperscript{{{s}}}",
+    {"alpha": r"$\alpha$", "times": r"$\times$", "pm": r"$\pm$"},
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# the cells, shared by every format
+
+
+def measure_tables(comparison: Comparison, digits: int = 4) -> list[MeasureTable]:
+    """One :class:`MeasureTable` per measure, with every cell's text, bold flag and marks decided."""
+    letters = system_letters(comparison)
+    tables = []
+    for measure in comparison.measures:
+        values = {(s, c.key): present_value(comparison, s, measure.name, c.key) for s in comparison.systems for c in comparison.columns}
+        columns = [c for c in comparison.columns if any(values[(s, c.key)] is not None for s in comparison.systems)]
+        decimals = decimals_for([v for v in values.values() if v is not None], digits)
+        cells = {}
+        for column in columns:
+            texts = {s: format_value(values[(s, column.key)], decimals) for s in comparison.systems}
+            best = _best_text(texts, {s: values[(s, column.key)] for s in comparison.systems}, measure)
+            for system in comparison.systems:
+                value = values[(system, column.key)]
+                cells[(system, column.key)] = Cell(
+                    value,
+                    texts[system],
+                    texts[system] == best,
+                    _baseline_marks(comparison, system, measure, column) if value is not None else (),
+                    _letters(comparison, system, measure, column, letters) if value is not None else (),
+                )
+        tables.append(MeasureTable(measure, columns, list(comparison.systems), cells))
+    return tables
+
+
+def marks_against(comparison: Comparison, system: str, other: str, measure: Measure, column: str) -> tuple[str, ...]:
+    """The marks of ``system`` against ``other`` on one cell: better/worse when significant, equivalent
+    when TOST says so; nothing where the two were not tested against each other."""
+    test = comparison.test(system, other, measure.name, column)
+    if test is None:
+        return ()
+    marks = []
+    if test.significant:
+        marks.append(BETTER if direction(test, system, measure) > 0 else WORSE)
+    if test.equivalent:
+        marks.append(EQUIVALENT)
+    return tuple(marks)
+
+
+def direction(test: TestResult, system: str, measure: Measure) -> int:
+    """+1 where ``system`` has the better mean in ``test``, -1 where worse, 0 on a tie.
+
+    A test is stored once per unordered pair, with its difference as ``test.system - test.other``,
+    so the sign flips when ``system`` is the test's ``other``.
+    """
+    oriented = test.mean_difference if measure.higher_is_better else -test.mean_difference
+    sign = (oriented > 0) - (oriented < 0)
+    return sign if test.system == system else -sign
+
+
+def system_letters(comparison: Comparison) -> dict[str, str]:
+    """All-pairs mode names each system by a letter, spreadsheet style: a..z, aa, ab, ..."""
+    if comparison.baseline is not None:
+        return {}
+    return {system: letter(i) for i, system in enumerate(comparison.systems)}
+
+
+def letter(index: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, 27 -> ab, ... (no limit on the number of systems)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("a") + rest) + name
+    return name
+
+
+def join_letters(letters: Sequence[str]) -> str:
+    # "aab" would be ambiguous once two-letter names exist, so those are separated by commas
+    return ",".join(letters) if any(len(x) > 1 for x in letters) else "".join(letters)
+
+
+def row_label(comparison: Comparison, system: str) -> str:
+    """``bm25 (baseline)`` or ``(a) bm25``; other systems by name."""
+    if comparison.baseline is None:
+        return f"({letter(comparison.systems.index(system))}) {system}"
+    return f"{system} (baseline)" if system == comparison.baseline else system
+
+
+def group_name(comparison: Comparison, column: Column) -> str:
+    """The setting a column belongs to for display (``MoIR``), with its dataset where there are several."""
+    title = SETTING_TITLES.get(column.setting, column.setting)
+    return f"{column.dataset} {title}" if len(datasets(comparison)) > 1 else title
+
+
+def measure_title(measure: Measure) -> str:
+    return measure.name if measure.higher_is_better else f"{measure.name} (lower is better)"
+
+
+def decimals_for(values: Sequence[float], digits: int) -> int:
+    """``digits`` decimals, or one for a measure on a large scale (ranks), where more is noise."""
+    large = any(abs(v) >= LARGE_VALUE for v in values if _present(v))
+    return min(digits, LARGE_VALUE_DECIMALS) if large else digits
+
+
+def format_value(value: float | None, decimals: int, signed: bool = False) -> str:
+    if not _present(value):
+        return ""
+    return f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
+
+
+def present_value(comparison: Comparison, system: str, measure: str, column: str) -> float | None:
+    """The system's value of a cell, or None where it has none (absent or NaN)."""
+    value = comparison.value(system, measure, column)
+    return value if _present(value) else None
+
+
+def _present(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def _best_text(texts: Mapping[str, str], values: Mapping[str, float | None], measure: Measure) -> str | None:
+    # ties are judged on the printed value: two cells that read the same are both bold
+    present = {s: v for s, v in values.items() if v is not None}
+    if not present:
+        return None
+    pick = max if measure.higher_is_better else min
+    return texts[pick(present, key=present.__getitem__)]
+
+
+def _baseline_marks(comparison: Comparison, system: str, measure: Measure, column: Column) -> tuple[str, ...]:
+    if comparison.baseline is None or system == comparison.baseline:
+        return ()
+    return marks_against(comparison, system, comparison.baseline, measure, column.key)
+
+
+def _letters(comparison: Comparison, system: str, measure: Measure, column: Column, letters: Mapping[str, str]) -> tuple[str, ...]:
+    beaten = []
+    for other in comparison.systems:
+        if other in letters and other != system and BETTER in marks_against(comparison, system, other, measure, column.key):
+            beaten.append(letters[other])
+    return tuple(beaten)
+
+
+def datasets(comparison: Comparison) -> list[str]:
+    """The comparison's dataset ids, in column order."""
+    return list(dict.fromkeys(c.dataset for c in comparison.columns))
+
+
+def _groups(comparison: Comparison, columns: Sequence[Column]) -> list[tuple[str, int]]:
+    """Consecutive columns of one setting group, as (name, span): the grouped header row."""
+    return [(name, len(list(members))) for name, members in itertools.groupby(columns, key=lambda c: group_name(comparison, c))]
+
+
+# ---------------------------------------------------------------------------------------------
+# the legend
+
+
+def legend_sentences(comparison: Comparison, style: Style = PLAIN) -> list[str]:
+    """What the marks mean, how they were tested and corrected, how averages are made, the queries
+    compared on, and the comparison's notes: one sentence each, in the style's markup."""
+    e, sym = style.escape, style.symbols
+    sentences = ["Bold: the best value of each column (values that print the same are all bold)."]
+    tested = significance_summary(comparison, style)
+    if comparison.baseline is not None:
+        sentences.append(
+            f"{style.marks[BETTER]}/{style.marks[WORSE]}: significantly better/worse than the baseline "
+            f"{e(comparison.baseline)} ({tested})."
+        )
+    else:
+        sentences.append(f"Superscript letters: the systems (by letter) a value is significantly better than ({tested}).")
+    margin = comparison.protocol.get("equivalence_margin")
+    if margin and comparison.baseline is not None:
+        # all-pairs tables carry no equivalence mark: a letter per equivalent system would be unreadable
+        sentences.append(
+            f"{style.marks[EQUIVALENT]}: equivalent to the baseline within {sym['pm']}{margin:g} "
+            "(TOST, two one-sided paired t-tests, adjusted by the same correction)."
+        )
+    sentences.append(e(_average_sentence(comparison)))
+    sentences.append(e(_queries_sentence(comparison)))
+    sentences += [e(note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")) for note in comparison.notes]
+    return sentences
+
+
+def significance_summary(comparison: Comparison, style: Style = PLAIN) -> str:
+    """``Fisher randomization test (sign flips), 1,000 resamples, seed 0; Holm correction over
+    systems × pairs × measures (1 family of 1,251 tests); α = 0.05``."""
+    protocol, sym = comparison.protocol, style.symbols
+    test = protocol["test_title"]
+    if protocol.get("resamples"):
+        test += f", {protocol['resamples']:,} resamples, seed {protocol['seed']}"
+    dimensions = f" {sym['times']} ".join(style.escape(d) for d in protocol["family"])
+    sizes = sorted(protocol["families"].values())
+    count = len(sizes)
+    families = f"{count} famil{'y' if count == 1 else 'ies'} of "
+    if sizes[0] == sizes[-1]:
+        families += f"{sizes[0]:,} test{'s' if sizes[0] != 1 else ''}{' each' if count > 1 else ''}"
+    else:
+        families += f"{sizes[0]:,} to {sizes[-1]:,} tests"
+    correction = f"{style.escape(protocol['correction_title'])} correction over {dimensions} ({style.escape(families)})"
+    return f"{style.escape(test)}; {correction}; {sym['alpha']} = {protocol['alpha']:g}"
+
+
+def _average_sentence(comparison: Comparison) -> str:
+    how = {
+        "pair-means": "tested on the per-pair means",
+        "pooled": "tested on the per-query scores pooled over the setting's pairs",
+    }.get(comparison.protocol["average_test"], f"tested on {comparison.protocol['average_test']}")
+    return f"mean: the macro average over a setting's pairs, {how}."
+
+
+def _queries_sentence(comparison: Comparison) -> str:
+    shared = [count["shared"] for count in comparison.queries.values()]
+    if not shared:
+        return "No queries were compared."
+    low, high = min(shared), max(shared)
+    amount = f"{low:,}" if low == high else f"between {low:,} and {high:,}"
+    return f"Every pair is compared on the queries all systems have: {amount} per pair."
+
+
+# ---------------------------------------------------------------------------------------------
+# the formats
+
+
+def values_frame(comparison: Comparison):
+    """Values as a pandas DataFrame: rows (measure, system), columns (setting group, column label).
+
+    NaN where a system has no value; columns in the comparison's order, including those where
+    a measure is absent everywhere.
+    """
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([(m.name, s) for m in comparison.measures for s in comparison.systems], names=["measure", "system"])
+    columns = pd.MultiIndex.from_tuples([(group_name(comparison, c), c.label) for c in comparison.columns], names=["group", "column"])
+    rows = [
+        [present_value(comparison, s, m.name, c.key) for c in comparison.columns] for m in comparison.measures for s in comparison.systems
+    ]
+    return pd.DataFrame(rows, index=index, columns=columns, dtype=float)
+
+
+def render_markdown(comparison: Comparison, digits: int = 4) -> str:
+    """A ``### MEASURE`` heading and a pipe table per measure, then the legend paragraph.
+
+    Markdown has no grouped headers: a mean column reads ``MoIR mean``; pair columns are their
+    ``Q-D`` labels (``DATASET/Q-D`` when the comparison spans several datasets).
+    """
+    from tabulate import tabulate
+
+    several = len(datasets(comparison)) > 1
+    parts = []
+    for table in measure_tables(comparison, digits):
+        headers = [MARKDOWN.escape(table.measure.name)] + [
+            f"{group_name(comparison, c)} mean" if c.is_average else (f"{c.dataset}/{c.label}" if several else c.label)
+            for c in table.columns
+        ]
+        rows = [
+            [MARKDOWN.escape(row_label(comparison, s))] + [MARKDOWN.cell(table.cell(s, c)) for c in table.columns]
+            for s in table.systems
+        ]
+        align = ["left"] + ["right"] * len(table.columns)
+        body = tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True, colalign=align)
+        parts.append(f"### {MARKDOWN.escape(measure_title(table.measure))}\n\n{body}")
+    parts.append(" ".join(legend_sentences(comparison, MARKDOWN)))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_latex(comparison: Comparison, digits: int = 4) -> str:
+    """A booktabs ``tabular`` per measure, settings as ``\\multicolumn`` headers over ``\\cmidrule``s.
+
+    Written directly rather than through pandas' Styler, which cannot put ``\\cmidrule``s under
+    grouped column headers. The legend follows as comment lines, ready to paste into a caption.
+    Needs ``\\usepackage{booktabs,amssymb}``.
+    """
+    parts = ["% needs \\usepackage{booktabs} and \\usepackage{amssymb} (triangles); \\usepackage[T1]{fontenc} for true underscores"]
+    for table in measure_tables(comparison, digits):
+        lines = [f"\\begin{{tabular}}{{l{'r' * len(table.columns)}}}", "\\toprule"]
+        groups = _groups(comparison, table.columns)
+        lines.append(" & ".join([""] + [f"\\multicolumn{{{span}}}{{c}}{{{LATEX.escape(name)}}}" for name, span in groups]) + r" \\")
+        start, rules = 2, []
+        for _, span in groups:
+            rules.append(f"\\cmidrule(lr){{{start}-{start + span - 1}}}")
+            start += span
+        lines.append(" ".join(rules))
+        stub = LATEX.escape(table.measure.name) + ("" if table.measure.higher_is_better else r" ($\downarrow$)")
+        lines.append(" & ".join([stub] + [LATEX.escape(c.label) for c in table.columns]) + r" \\")
+        lines.append("\\midrule")
+        for system in table.systems:
+            cells = [LATEX.escape(row_label(comparison, system))] + [LATEX.cell(table.cell(system, c)) for c in table.columns]
+            lines.append(" & ".join(cells) + r" \\")
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        parts.append("\n".join(lines))
+    parts.append("\n".join(f"% {sentence}" for sentence in legend_sentences(comparison, LATEX)))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_html(comparison: Comparison, digits: int = 4) -> str:
+    """A ``<table>`` per measure (settings as ``colspan`` headers), then the legend as a ``<p>``."""
+    parts = []
+    for table in measure_tables(comparison, digits):
+        groups = "".join(f'<th colspan="{span}">{HTML.escape(name)}</th>' for name, span in _groups(comparison, table.columns))
+        labels = "".join(f"<th>{HTML.escape(c.label)}</th>" for c in table.columns)
+        rows = "\n".join(
+            f'<tr><th scope="row">{HTML.escape(row_label(comparison, s))}</th>'
+            + "".join(f"<td>{HTML.cell(table.cell(s, c))}</td>" for c in table.columns)
+            + "</tr>"
+            for s in table.systems
+        )
+        parts.append(
+            '<table class="comparison">\n<thead>\n'
+            f'<tr><th rowspan="2">{HTML.escape(measure_title(table.measure))}</th>{groups}</tr>\n<tr>{labels}</tr>\n'
+            f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+        )
+    parts.append(f'<p class="legend">{" ".join(legend_sentences(comparison, HTML))}</p>')
+    return "\n".join(parts) + "\n"
+
+
+def render_csv(comparison: Comparison) -> str:
+    """Tidy CSV: one row per measure, system and column, with the value at full precision, the
+    marks as printed, and (with a baseline) the test against the baseline."""
+    fields = ["measure", "system", "dataset", "setting", "column", "pairs", "value", "best", "marks"]
+    if comparison.baseline is not None:
+        fields += list(TEST_FIELDS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for table in measure_tables(comparison):
+        for system in table.systems:
+            for column in table.columns:
+                cell = table.cell(system, column)
+                row = {
+                    "measure": table.measure.name, "system": system, "dataset": column.dataset, "setting": column.setting,
+                    "column": column.label, "pairs": len(column.pairs), "value": "" if cell.value is None else repr(cell.value),
+                    "best": int(cell.best), "marks": PLAIN.marks_of(cell),
+                }
+                test = None if system == comparison.baseline or comparison.baseline is None else comparison.test(
+                    system, comparison.baseline, table.measure.name, column.key
+                )
+                if test is not None:
+                    row.update(_oriented_test(test, system))
+                writer.writerow(row)
+    return out.getvalue()
+
+
+def _oriented_test(test: TestResult, system: str) -> dict[str, float | int]:
+    """The test's numbers as ``system - other``, whichever order it was stored in."""
+    values = {name: getattr(test, name) for name in TEST_FIELDS}
+    if test.system != system:
+        values.update(
+            mean_difference=-test.mean_difference, ci_low=-test.ci_high, ci_high=-test.ci_low, d_z=-test.d_z,
+            wins=test.losses, losses=test.wins,
+        )
+    return {k: repr(v) if isinstance(v, float) else v for k, v in values.items()}

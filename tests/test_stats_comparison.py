@@ -1,0 +1,229 @@
+"""The comparison of submissions: shared pairs and queries, family-wise corrections, averages, errors, CLI."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from harness import api
+from harness.cli import main
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+from harness.stats import compare_submissions, randomization_p, t_test_p
+from harness.stats.corrections import holm
+from harness.submissions import PairRecord, Submission
+
+
+def make_submission(root, name: str, scores: dict[str, dict[str, dict[str, float]]]) -> Submission:
+    """A submission holding ``pair -> measure -> query id -> value`` (no runs: compare reads per-query scores)."""
+    submission = Submission.open_or_create(root, name, {"model": name}, f"test {name}")
+    for pair, per_query in scores.items():
+        pair_id = PairId.parse(pair)
+        means = {m: float(np.mean(list(v.values()))) for m, v in per_query.items()}
+        count = len(next(iter(per_query.values())))
+        record = PairRecord(pair, pair_id.setting, means, count)
+        submission.add_pair(pair_id, record, SimpleNamespace(per_query=per_query), None)
+    return submission
+
+
+def toy_scores(seed: int, shift: float = 0.0, pairs=("toy/de-de", "toy/en-en", "toy/de-en"), n: int = 60, measures=("AP",)):
+    rng = np.random.default_rng(seed)
+    base = np.random.default_rng(99).random(n)  # query difficulty shared by every system
+    return {
+        pair: {
+            m: {f"q{i:03d}": float(np.clip(base[i] + shift + rng.normal(0, 0.1), 0, 1)) for i in range(n)} for m in measures
+        }
+        for pair in pairs
+    }
+
+
+@pytest.fixture
+def three(tmp_path):
+    return [
+        make_submission(tmp_path, "base", toy_scores(1)),
+        make_submission(tmp_path, "better", toy_scores(2, shift=0.15)),
+        make_submission(tmp_path, "same", toy_scores(3)),
+    ]
+
+
+def test_baseline_tests_are_the_kernels_on_the_shared_per_query_differences(three):
+    comparison = compare_submissions(three, baseline="base", resamples=2000, seed=7)
+    base, better = (s.per_query(PairId.parse("toy/de-en"))["AP"] for s in three[:2])
+    differences = np.array([better[q] - base[q] for q in sorted(base)])
+    result = comparison.test("better", "base", "AP", "toy/de-en")
+    assert result.p == randomization_p(differences, 2000, 7)[0]
+    assert result.mean_difference == pytest.approx(differences.mean(), abs=1e-15)
+    assert result.n == 60 and result.significant and result.better
+    assert comparison.value("better", "AP", "toy/de-en") == pytest.approx(np.mean(list(better.values())), abs=1e-15)
+    assert not comparison.test("same", "base", "AP", "toy/de-en").significant
+    assert {(t.system, t.other) for t in comparison.tests} == {("better", "base"), ("same", "base")}
+
+
+def test_a_p_value_does_not_depend_on_the_other_systems_in_the_table(three):
+    alone = compare_submissions(three[:2], baseline="base", resamples=2000)
+    together = compare_submissions(three, baseline="base", resamples=2000)
+    for column in ("toy/de-en", "toy/moir-mean"):
+        assert alone.test("better", "base", "AP", column).p == together.test("better", "base", "AP", column).p
+
+
+def test_same_inputs_and_seed_give_the_same_bits_and_another_seed_other_bits(three):
+    first = compare_submissions(three, resamples=500, seed=3)
+    again = compare_submissions(three, resamples=500, seed=3)
+    other = compare_submissions(three, resamples=500, seed=4)
+    assert [t.to_dict() for t in first.tests] == [t.to_dict() for t in again.tests]
+    assert [t.ci_low for t in first.tests] != [t.ci_low for t in other.tests]
+    assert first.protocol["seed"] == 3 and first.protocol["resamples"] == 500
+
+
+def test_all_pairs_tests_each_unordered_pair_once_and_holm_runs_over_the_whole_family(three):
+    comparison = compare_submissions(three, test="t", correction="holm")
+    pairs = {(t.system, t.other) for t in comparison.tests}
+    assert pairs == {("base", "better"), ("base", "same"), ("better", "same")}
+    # 3 comparisons x (3 pairs + MoIR mean) x 1 measure; de-en is alone in CLIR, so it has no mean column
+    assert len(comparison.tests) == 12 and comparison.protocol["families"] == {"all systems | toy | all measures": 12}
+    raw = np.array([t.p for t in comparison.tests])
+    assert np.array_equal(np.array([t.p_adjusted for t in comparison.tests]), holm(raw))
+
+
+def test_a_family_per_cell_corrects_only_across_the_systems_of_that_cell(three):
+    comparison = compare_submissions(three, baseline="base", test="t", correction="bonferroni", family=["systems"])
+    assert set(comparison.protocol["families"].values()) == {2}
+    for test in comparison.tests:
+        assert test.p_adjusted == min(1.0, 2 * test.p)
+
+
+def test_setting_average_is_the_macro_average_tested_on_per_pair_means(three):
+    comparison = compare_submissions(three, baseline="base", test="t")
+    column = next(c for c in comparison.columns if c.key == "toy/moir-mean")
+    assert column.pairs == ("toy/de-de", "toy/en-en")
+    means = {
+        s.name: [np.mean(list(s.per_query(PairId.parse(p))["AP"].values())) for p in column.pairs] for s in three[:2]
+    }
+    assert comparison.value("better", "AP", column.key) == pytest.approx(np.mean(means["better"]), abs=1e-15)
+    result = comparison.test("better", "base", "AP", column.key)
+    assert result.n == 2
+    assert result.p == pytest.approx(t_test_p(np.subtract(means["better"], means["base"]))[0], abs=1e-15)
+
+
+def test_pooled_average_test_pools_the_per_query_scores_of_the_pairs(three):
+    comparison = compare_submissions(three, baseline="base", test="t", average_test="pooled")
+    assert comparison.test("better", "base", "AP", "toy/moir-mean").n == 120
+    assert comparison.protocol["average_test"] == "pooled"
+
+
+def test_a_family_too_large_for_the_resamples_is_flagged(three):
+    # 2 comparisons x 4 columns = 8 tests: Holm's first step needs p < 0.05 / 8, and 1 / (B + 1) = 1 / 101 is not
+    coarse = compare_submissions(three, baseline="base", resamples=100)
+    assert "use --resamples 160 or more" in coarse.notes[-1] and not any(t.significant for t in coarse.tests)
+    fine = compare_submissions(three, baseline="base", resamples=1000)
+    assert not any("warning" in note for note in fine.notes) and any(t.significant for t in fine.tests)
+
+
+def test_queries_are_intersected_and_the_count_is_stated(tmp_path):
+    full = toy_scores(1)
+    partial = toy_scores(2)
+    for measure in partial["toy/de-en"].values():
+        for qid in ("q000", "q001", "q002"):
+            del measure[qid]
+    comparison = compare_submissions(
+        [make_submission(tmp_path, "a", full), make_submission(tmp_path, "b", partial)], baseline="a", test="t"
+    )
+    assert comparison.queries["toy/de-en"] == {"shared": 57, "per_system": {"a": 60, "b": 57}}
+    assert comparison.test("b", "a", "AP", "toy/de-en").n == 57
+    assert any("toy/de-en: compared on the 57 queries" in note for note in comparison.notes)
+
+
+def test_systems_on_different_pairs_are_compared_on_the_pairs_they_share(tmp_path):
+    a = make_submission(tmp_path, "a", toy_scores(1))
+    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("toy/de-de", "toy/en-en")))
+    comparison = compare_submissions([a, b], test="t")
+    assert [c.key for c in comparison.columns] == ["toy/de-de", "toy/en-en", "toy/moir-mean"]
+    assert any(note.startswith("a: 1 pair(s) not held by every system left out (toy/de-en)") for note in comparison.notes)
+
+
+def test_equivalence_is_reported_with_a_margin(three):
+    comparison = compare_submissions(three, baseline="base", test="t", margin=0.05)
+    same = comparison.test("same", "base", "AP", "toy/de-de")
+    better = comparison.test("better", "base", "AP", "toy/de-de")
+    assert same.equivalent and not same.significant and same.tost_p_adjusted < 0.05
+    assert better.equivalent is False and better.significant
+    assert comparison.protocol["equivalence_margin"] == 0.05
+
+
+def test_lower_is_better_measures_count_a_decrease_as_a_win(tmp_path):
+    low = {"toy/de-xx": {"RankDistance": {f"q{i}": 10.0 + i % 3 for i in range(30)}}}
+    high = {"toy/de-xx": {"RankDistance": {f"q{i}": 50.0 + i % 3 for i in range(30)}}}
+    comparison = compare_submissions(
+        [make_submission(tmp_path, "high", high), make_submission(tmp_path, "low", low)], baseline="high", test="t"
+    )
+    result = comparison.test("low", "high", "RankDistance", "toy/de-xx")
+    assert result.better and result.wins == 30 and result.mean_difference == -40.0
+    assert comparison.best("RankDistance", "toy/de-xx") == {"low"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"baseline": "nobody"}, "baseline 'nobody' is not among the compared submissions"),
+        ({"measures": ["nDCG@10"]}, "measure 'nDCG@10' is not in every submission's scores"),
+        ({"family": ["queries"]}, "bad family 'queries'"),
+        ({"test": "z"}, "unknown test 'z'"),
+        ({"correction": "sidak"}, "unknown correction 'sidak'"),
+        ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+        ({"datasets": ["mmarco"]}, "holds no pair on mmarco"),
+    ],
+)
+def test_bad_options_are_one_clear_error(three, kwargs, message):
+    with pytest.raises(HarnessError, match=message.replace("(", r"\(")):
+        compare_submissions(three, **kwargs)
+
+
+def test_disjoint_pairs_and_disjoint_queries_are_clear_errors(tmp_path):
+    a = make_submission(tmp_path, "a", toy_scores(1, pairs=("toy/de-de",)))
+    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("toy/en-en",)))
+    with pytest.raises(HarnessError, match="share no language pair"):
+        compare_submissions([a, b])
+    other = {"toy/de-de": {"AP": {f"z{i}": 0.5 for i in range(5)}}}
+    c = make_submission(tmp_path, "c", other)
+    with pytest.raises(HarnessError, match=r"toy/de-de: the submissions share no query \(queries per system: a 60, c 5\)"):
+        compare_submissions([a, c])
+
+
+def test_unknown_submission_names_the_folders_it_looked_in(tmp_path, three):
+    with pytest.raises(HarnessError, match=r"unknown submission 'bse'.*did you mean 'base'\?.*known in .*: base, better, same"):
+        api.compare(["bse", "better"], submissions_dir=tmp_path)
+
+
+def test_cli_compare_prints_json_and_fails_in_one_line(tmp_path, three, capsys):
+    code = main(["compare", "base", "better", "--baseline", "base", "--test", "t", "--format", "json", "--submissions-dir", str(tmp_path), "--quiet"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["baseline"] == "base" and payload["protocol"]["test"] == "t"
+    assert {t["column"] for t in payload["tests"]} == {"toy/de-de", "toy/en-en", "toy/de-en", "toy/moir-mean"}
+    code = main(["compare", "base", "better", "--baseline", "same", "--submissions-dir", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("harness: error: baseline 'same' is not among")
+
+
+def test_cli_compare_writes_the_table_atomically_to_a_file(tmp_path, three, capsys):
+    out = tmp_path / "table.tex"
+    code = main(["compare", "base", "better", "same", "--format", "latex", "--output", str(out), "--submissions-dir", str(tmp_path), "--quiet", "--resamples", "200"])
+    assert code == 0 and "\\toprule" in out.read_text() and capsys.readouterr().out == ""
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_real_bm25_against_an_identical_copy_finds_no_difference(tmp_path):
+    """A/A on the committed BM25 per-query scores of XQuAD-R: every difference is 0, so every p is 1."""
+    source = api.load_submission(Path(__file__).parents[1] / "submissions" / "bm25")
+    copy_root = tmp_path / "bm25-copy"
+    shutil.copytree(source.root, copy_root)
+    meta = json.loads((copy_root / "meta.json").read_text())
+    (copy_root / "meta.json").write_text(json.dumps({**meta, "name": "bm25-copy"}))
+    comparison = api.compare([source.root, copy_root], baseline="bm25", dataset="xquad-r", measures="AP", resamples=1000)
+    assert len(comparison.columns) == 132 + 3
+    assert comparison.queries["xquad-r/de-en"]["shared"] == 1190
+    assert all(t.p == 1.0 and t.ties == t.n and not t.significant for t in comparison.tests)
+    assert comparison.value("bm25", "AP", "xquad-r/moir-mean") == pytest.approx(0.7742, abs=5e-5)

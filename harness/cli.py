@@ -209,6 +209,9 @@ def _compare(args: argparse.Namespace, command: str) -> int:
         submissions_dir=args.submissions_dir,
         progress=not args.quiet,
     )
+    for note in comparison.notes:
+        if note.startswith("warning:"):
+            print(f"harness: {note}", file=sys.stderr)
     rendered = {
         "markdown": comparison.to_markdown,
         "latex": comparison.to_latex,

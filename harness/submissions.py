@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness import __version__
 from harness.atomic import atomic_open, atomic_write_text
 from harness.datasets.pairs import PairId
@@ -167,18 +169,31 @@ def write_per_query(path: Path, per_query: Mapping[str, Mapping[str, float]]) ->
 
 
 def read_per_query(path: Path) -> dict[str, dict[str, float]]:
-    """Read what :func:`write_per_query` wrote."""
-    with open(path, encoding="utf-8") as lines:
-        header = next(lines).rstrip("\n").split("\t")
-        measures = header[1:]
-        out: dict[str, dict[str, float]] = {m: {} for m in measures}
-        for number, line in enumerate(lines, start=2):
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) != len(header):
-                raise HarnessError(f"{path}:{number}: expected {len(header)} tab-separated fields, found {len(fields)}")
-            for measure, value in zip(measures, fields[1:]):
-                out[measure][fields[0]] = float(value)
-    return out
+    """Read what :func:`write_per_query` wrote (values parsed exactly: the bits ``repr`` wrote)."""
+    with open(path, encoding="utf-8") as source:
+        lines = source.read().splitlines()
+    if not lines:
+        raise HarnessError(f"{path}:1: empty file; expected a header 'query_id<TAB>MEASURE...'")
+    header = lines[0].split("\t")
+    rows = [line.split("\t") for line in lines[1:]]
+    for number, fields in enumerate(rows, start=2):
+        if len(fields) != len(header):
+            raise HarnessError(f"{path}:{number}: expected {len(header)} tab-separated fields, found {len(fields)}")
+    try:
+        values = np.array([fields[1:] for fields in rows], dtype=np.float64).reshape(len(rows), len(header) - 1)
+    except ValueError:
+        number, bad = next((n, v) for n, fields in enumerate(rows, start=2) for v in fields[1:] if not _is_number(v))
+        raise HarnessError(f"{path}:{number}: expected a number, found {bad!r}") from None
+    query_ids = [fields[0] for fields in rows]
+    return {measure: dict(zip(query_ids, values[:, j].tolist())) for j, measure in enumerate(header[1:])}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _identity(system: Any) -> str:

@@ -227,3 +227,11 @@ def test_real_bm25_against_an_identical_copy_finds_no_difference(tmp_path):
     assert comparison.queries["xquad-r/de-en"]["shared"] == 1190
     assert all(t.p == 1.0 and t.ties == t.n and not t.significant for t in comparison.tests)
     assert comparison.value("bm25", "AP", "xquad-r/moir-mean") == pytest.approx(0.7742, abs=5e-5)
+
+
+def test_columns_tested_by_exact_enumeration_are_named_in_the_protocol(three):
+    comparison = compare_submissions(three, baseline="base", resamples=1000)
+    # the MoIR mean has 2 units (pairs): 2^2 <= 1000 sign patterns, enumerated; the pairs' 60 queries are sampled
+    assert comparison.protocol["exact_columns"] == ["toy/moir-mean"]
+    assert comparison.test("better", "base", "AP", "toy/moir-mean").p in (0.5, 1.0)
+    assert "exact: every sign pattern enumerated for 1 column(s)" in comparison.to_markdown()

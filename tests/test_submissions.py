@@ -23,6 +23,20 @@ def test_per_query_scores_round_trip_exactly(tmp_path):
     assert read_per_query(tmp_path / "pq.tsv") == values
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("query_id\tAP\nq1\t0.5\nq2\tabc\n", r"pq.tsv:3: expected a number, found 'abc'"),
+        ("query_id\tAP\nq1\t0.5\t1\n", r"pq.tsv:2: expected 2 tab-separated fields, found 3"),
+        ("", r"pq.tsv:1: empty file"),
+    ],
+)
+def test_a_broken_per_query_file_is_one_clear_line(tmp_path, text, message):
+    (tmp_path / "pq.tsv").write_text(text)
+    with pytest.raises(HarnessError, match=message):
+        read_per_query(tmp_path / "pq.tsv")
+
+
 def test_a_submission_refuses_a_different_system(tmp_path):
     sub = Submission.open_or_create(tmp_path, "bm25", {"model": "bm25", "k1": 0.9}, "cmd")
     sub.save()

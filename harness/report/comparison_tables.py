@@ -295,6 +295,8 @@ def significance_summary(comparison: Comparison, style: Style = PLAIN) -> str:
     test = protocol["test_title"]
     if protocol.get("resamples"):
         test += f", {protocol['resamples']:,} resamples, seed {protocol['seed']}"
+    if protocol.get("exact_columns"):
+        test += f" (exact: every sign pattern enumerated for {len(protocol['exact_columns'])} column(s) with 2^n ≤ resamples)"
     dimensions = f" {sym['times']} ".join(style.escape(d) for d in protocol["family"])
     sizes = sorted(protocol["families"].values())
     count = len(sizes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from harness.stats.corrections import CORRECTIONS, get_correction
 from harness.stats.effects import effect_sizes
 from harness.stats.equivalence import tost_p
 from harness.stats.paired_tests import get_test
+from harness.stats.randomization import enumerates_exactly
 from harness.submissions import Submission
 
 FAMILY_DIMENSIONS = ("systems", "pairs", "measures")
@@ -256,6 +258,7 @@ def compare_submissions(
         "test": test,
         "test_title": paired_test.title,
         "p_value": paired_test.p_value,
+        "exact_columns": sorted({t.column for t in tests if test == "randomization" and enumerates_exactly(t.n, resamples)}),
         "resamples": resamples if paired_test.resampling else None,
         "seed": seed,
         "correction": correction,
@@ -292,10 +295,9 @@ class _SharedScores:
                 sizes = ", ".join(f"{name} {len(q)}" for name, q in zip(self.names, query_sets))
                 raise HarnessError(f"{pair}: the submissions share no query (queries per system: {sizes}); they cannot be compared")
             self.counts[str(pair)] = {"shared": len(shared), "per_system": {n: len(q) for n, q in zip(self.names, query_sets)}}
+            pick = itemgetter(*shared) if len(shared) > 1 else (lambda column: (column[shared[0]],))
             for measure in set.intersection(*(set(t) for t in tables)):
-                self.matrices[(str(pair), measure)] = np.array(
-                    [[table[measure][q] for table in tables] for q in shared], dtype=np.float64
-                )
+                self.matrices[(str(pair), measure)] = np.column_stack([np.array(pick(t[measure]), dtype=np.float64) for t in tables])
 
     def has(self, pair: str, measure: str) -> bool:
         return (pair, measure) in self.matrices

@@ -17,6 +17,11 @@ TIE_TOLERANCE = 1e-9
 MAX_EXACT_QUERIES = 20
 
 
+def enumerates_exactly(n: int, permutations: int) -> bool:
+    """Whether the test on ``n`` units enumerates every sign pattern instead of sampling ``permutations``."""
+    return n <= MAX_EXACT_QUERIES and 2**n <= permutations
+
+
 def randomization_p(differences: np.ndarray, permutations: int = 10_000, seed: int = 0, exact: bool | None = None) -> np.ndarray:
     """Two-sided p-values, one per column of ``differences`` (``n`` queries x ``k`` comparisons).
 
@@ -25,7 +30,7 @@ def randomization_p(differences: np.ndarray, permutations: int = 10_000, seed: i
     d = as_columns(differences)
     n = d.shape[0]
     if exact is None:
-        exact = n <= MAX_EXACT_QUERIES and 2**n <= permutations
+        exact = enumerates_exactly(n, permutations)
     elif exact and n > MAX_EXACT_QUERIES:
         raise ValueError(f"exact enumeration of 2**{n} sign patterns is too large; use the Monte Carlo test")
     observed = np.abs(d.sum(axis=0))

@@ -75,10 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         "Every cell is tested against --baseline, or for every pair of systems (--all-pairs, the default); p-values are "
         "corrected over the declared --family and marked in the table, with a legend.",
     )
-    cp.add_argument("submissions", nargs="+", metavar="SUB", help="submission names (folders of --submissions) or paths")
+    cp.add_argument("submissions", nargs="+", metavar="SUB", help="submission names (folders of --submissions) or paths to submission folders")
     against = cp.add_mutually_exclusive_group()
     against.add_argument("--baseline", metavar="SUB", help="test every other system against this one")
-    against.add_argument("--all-pairs", action="store_true", help="test every unordered pair of systems once (default)")
+    against.add_argument("--all-pairs", action="store_true", help="test every unordered pair of systems once (the default)")
     cp.add_argument("--dataset", help="comma-separated dataset ids or pair ids to keep, e.g. xquad-r or xquad-r/de-en")
     cp.add_argument("--measure", help="comma-separated measures (default: every measure all submissions have)")
     cp.add_argument("--test", choices=["randomization", "t", "wilcoxon", "bootstrap"], default="randomization")
@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--output", metavar="FILE", help="write the table here (atomically) instead of printing it")
     cp.add_argument("--matrix", metavar="SYS[:OTHER]", help="also print a query-language x document-language matrix of SYS (or SYS - OTHER)")
     cp.add_argument("--heatmap", metavar="FILE.png", help="with --matrix: draw it as a heatmap PNG (one file per measure)")
-    cp.add_argument("--submissions-dir", default="submissions", help="where submission names are looked up (default: ./submissions)")
+    cp.add_argument("--submissions", dest="submissions_dir", default="submissions", help="where submission names are looked up (default: ./submissions)")
     cp.add_argument("--quiet", action="store_true", help="no progress bar")
     cp.set_defaults(handler=_compare)
 

@@ -199,18 +199,18 @@ def test_unknown_submission_names_the_folders_it_looked_in(tmp_path, three):
 
 
 def test_cli_compare_prints_json_and_fails_in_one_line(tmp_path, three, capsys):
-    code = main(["compare", "base", "better", "--baseline", "base", "--test", "t", "--format", "json", "--submissions-dir", str(tmp_path), "--quiet"])
+    code = main(["compare", "base", "better", "--baseline", "base", "--test", "t", "--format", "json", "--submissions", str(tmp_path), "--quiet"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and payload["baseline"] == "base" and payload["protocol"]["test"] == "t"
     assert {t["column"] for t in payload["tests"]} == {"toy/de-de", "toy/en-en", "toy/de-en", "toy/moir-mean"}
-    code = main(["compare", "base", "better", "--baseline", "same", "--submissions-dir", str(tmp_path), "--quiet"])
+    code = main(["compare", "base", "better", "--baseline", "same", "--submissions", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("harness: error: baseline 'same' is not among")
 
 
 def test_cli_compare_writes_the_table_atomically_to_a_file(tmp_path, three, capsys):
     out = tmp_path / "table.tex"
-    code = main(["compare", "base", "better", "same", "--format", "latex", "--output", str(out), "--submissions-dir", str(tmp_path), "--quiet", "--resamples", "200"])
+    code = main(["compare", "base", "better", "same", "--format", "latex", "--output", str(out), "--submissions", str(tmp_path), "--quiet", "--resamples", "200"])
     assert code == 0 and "\\toprule" in out.read_text() and capsys.readouterr().out == ""
     assert not list(tmp_path.glob("*.tmp*"))
 

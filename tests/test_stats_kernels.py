@@ -432,20 +432,24 @@ def test_randomization_plan_does_not_depend_on_memory_limits(monkeypatch):
     d = np.column_stack([a - b, np.roll(a - b, 1)])
     cached = randomization_p(d, permutations=3000, seed=5)
     boot_cached = bootstrap_p(d, resamples=3000, seed=5)
-    # force the uncached path: the plan is then handed out block by block (3000 rows: 3 blocks)
-    monkeypatch.setattr(resampling, "CACHE_ENTRIES", 10)
-    assert np.all(randomization_p(d, permutations=3000, seed=5) == cached)
-    assert np.all(bootstrap_p(d, resamples=3000, seed=5) == boot_cached)
+    # the compact cache, then no cache: the plan is handed out block by block (3000 rows: 3 blocks)
+    for limit in ("FLOAT_CACHE_ENTRIES", "CACHE_ENTRIES"):
+        monkeypatch.setattr(resampling, limit, 10)
+        resampling.clear_plans()
+        assert np.all(randomization_p(d, permutations=3000, seed=5) == cached)
+        assert np.all(bootstrap_p(d, resamples=3000, seed=5) == boot_cached)
 
 
-def test_sign_flip_plan_is_plus_minus_one_and_the_cache_cannot_be_corrupted():
+def test_sign_flip_plan_is_plus_minus_one_and_the_cached_plan_cannot_be_corrupted():
     plan = next(resampling.sign_flip_blocks(0, 10, 500))
     assert plan.shape == (500, 10)
     assert set(np.unique(plan).tolist()) == {-1.0, 1.0}
     # neither systematically flipped nor constant: about half of the signs are +1
     assert 0.45 < (plan > 0).mean() < 0.55
-    plan[:] = 0.0  # a caller writing into what it was handed cannot corrupt the cached plan
-    assert set(np.unique(next(resampling.sign_flip_blocks(0, 10, 500))).tolist()) == {-1.0, 1.0}
+    assert not plan.flags.writeable  # a caller cannot corrupt the shared plan
+    large = next(resampling.sign_flip_blocks(0, 2**15, 1024))  # kept compact: the caller gets a copy
+    large[:] = 0.0
+    assert set(np.unique(next(resampling.sign_flip_blocks(0, 2**15, 1024))).tolist()) == {-1.0, 1.0}
 
 
 def test_randomization_p_lies_on_the_hits_plus_one_grid():

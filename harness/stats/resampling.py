@@ -4,8 +4,8 @@ A plan depends only on ``(seed, n, B)``: the p-value of "A vs B" is the same wha
 the table, and one matrix product scores every comparison and measure of a pair at once. Rows are
 drawn in blocks from ``SeedSequence([seed, n, stream, block])``, the block size a fixed function
 of ``n`` (:func:`block_rows`), so a plan never depends on memory or on which plans came before.
-Plans of up to :data:`CACHE_ENTRIES` entries are kept (a table of 121 pairs of 1,190 queries draws
-one plan, not 121).
+Plans of up to :data:`CACHE_ENTRIES` entries are cached (a table of 121 pairs of 1,190 queries
+draws one plan, not 121).
 """
 from __future__ import annotations
 
@@ -18,40 +18,57 @@ BLOCK_ENTRIES = 2**22  # at most 32 MiB of int64 draws per block
 MAX_BLOCK_ROWS = 1024
 SIGN_STREAM = 0
 BOOTSTRAP_STREAM = 1
-# Plans are kept in compact integer form (1-2 bytes an entry) and widened to float64 one block at
-# a time: a 1,190-query plan of 10,000 rows costs 12-24 MiB, so a table of 121 pairs draws it once.
+# Small plans are kept ready to multiply (float64, read-only); larger ones in compact integer form
+# (1-2 bytes an entry), widened one block at a time. A 1,190-query plan of 10,000 rows is small
+# (95 MiB), so a table of 121 pairs draws it once; one of 20,000 rows is kept compact (24-48 MiB).
+FLOAT_CACHE_ENTRIES = 2**24
 CACHE_ENTRIES = 2**27
 
 
 def sign_flip_blocks(seed: int, n: int, count: int) -> Iterator[np.ndarray]:
     """``count`` random sign patterns over ``n`` queries, as float64 row blocks of +1/-1."""
-    for block in _plan(SIGN_STREAM, seed, n, count):
-        yield block.astype(np.float64) * 2.0 - 1.0
+    return _float_blocks(SIGN_STREAM, seed, n, count)
 
 
 def bootstrap_count_blocks(seed: int, n: int, count: int) -> Iterator[np.ndarray]:
     """``count`` bootstrap resamples of ``n`` queries, as float64 row blocks: how often each query is drawn."""
-    for block in _plan(BOOTSTRAP_STREAM, seed, n, count):
-        yield block.astype(np.float64)
+    return _float_blocks(BOOTSTRAP_STREAM, seed, n, count)
 
 
 def clear_plans() -> None:
     """Forget the cached plans (they are redrawn, bit for bit, when needed again)."""
-    _cached_plan.cache_clear()
+    _ready_plan.cache_clear()
+    _compact_plan.cache_clear()
 
 
-def _plan(stream: int, seed: int, n: int, count: int) -> Iterator[np.ndarray] | tuple[np.ndarray, ...]:
-    if n * count <= CACHE_ENTRIES:
-        return _cached_plan(stream, seed, n, count)
+def _float_blocks(stream: int, seed: int, n: int, count: int) -> Iterator[np.ndarray]:
+    if n * count <= FLOAT_CACHE_ENTRIES:
+        yield from _ready_plan(stream, seed, n, count)
+        return
+    compact = _compact_plan(stream, seed, n, count) if n * count <= CACHE_ENTRIES else _drawn(stream, seed, n, count)
+    for block in compact:
+        yield _widen(stream, block)
+
+
+@lru_cache(maxsize=2)
+def _ready_plan(stream: int, seed: int, n: int, count: int) -> tuple[np.ndarray, ...]:
+    plan = np.concatenate([_widen(stream, block) for block in _drawn(stream, seed, n, count)])
+    plan.flags.writeable = False
+    return (plan,)
+
+
+@lru_cache(maxsize=2)
+def _compact_plan(stream: int, seed: int, n: int, count: int) -> tuple[np.ndarray, ...]:
+    return tuple(_drawn(stream, seed, n, count))
+
+
+def _drawn(stream: int, seed: int, n: int, count: int) -> Iterator[np.ndarray]:
     return (_draw(stream, seed, n, block, size) for block, size in _blocks(n, count))
 
 
-@lru_cache(maxsize=4)
-def _cached_plan(stream: int, seed: int, n: int, count: int) -> tuple[np.ndarray, ...]:
-    blocks = tuple(_draw(stream, seed, n, block, size) for block, size in _blocks(n, count))
-    for block in blocks:
-        block.flags.writeable = False
-    return blocks
+def _widen(stream: int, block: np.ndarray) -> np.ndarray:
+    wide = block.astype(np.float64)
+    return wide * 2.0 - 1.0 if stream == SIGN_STREAM else wide
 
 
 def _draw(stream: int, seed: int, n: int, block: int, size: int) -> np.ndarray:

@@ -288,3 +288,11 @@ def test_importing_the_tables_does_not_import_matplotlib(monkeypatch):
         fresh = importlib.util.module_from_spec(spec)
         monkeypatch.setitem(sys.modules, spec.name, fresh)  # dataclasses look their module up there
         spec.loader.exec_module(fresh)
+
+
+def test_a_difference_that_rounds_to_zero_prints_without_a_minus_sign():
+    from harness.report.comparison_tables import format_value
+
+    assert format_value(-0.00001, 4, signed=True) == "+0.0000"
+    assert format_value(-0.0002, 4, signed=True) == "-0.0002"
+    assert format_value(-0.00001, 4) == "0.0000"

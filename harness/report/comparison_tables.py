@@ -212,6 +212,8 @@ def decimals_for(values: Sequence[float], digits: int) -> int:
 def format_value(value: float | None, decimals: int, signed: bool = False) -> str:
     if not _present(value):
         return ""
+    if round(value, decimals) == 0:
+        value = 0.0  # a tiny negative difference prints as 0.0000, not -0.0000
     return f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
-from harness.submissions import PairRecord, Submission
+from harness.submissions import PairRecord, Submission, check_name
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
 
@@ -108,6 +108,7 @@ def evaluate_run(
     submissions_dir: str | os.PathLike[str] | None = None,
     download: bool = False,
     command: str | None = None,
+    system_fields: Mapping[str, Any] | None = None,
 ):
     """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
 
@@ -134,10 +135,12 @@ def evaluate_run(
     record = _record(pair, evaluation, task.notes, {"evaluate_s": time.perf_counter() - started})
     report = Report([record], evaluations={str(pair): evaluation})
     if name is not None:
-        system = {"model": "external-run", "run_file": Path(run).name, "tie_break": tie_break}
+        # one system may submit a run file per pair: the file name is the pair's, not the system's identity
+        system = {"model": "external-run", "tie_break": tie_break, **dict(system_fields or {})}
         submission = Submission.open_or_create(
             submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
         )
+        record.details["run_file"] = Path(run).name
         submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
         submission.add_pair(pair, record, evaluation, parsed_run)
         report.submission = submission
@@ -204,6 +207,70 @@ def load_submission(name_or_path: str | os.PathLike[str], submissions_dir: str |
     known = sorted(p.parent.name for p in Path(submissions_dir).glob("*/meta.json"))
     listing = f"; known in {submissions_dir}: {', '.join(known)}" if known else f"; {submissions_dir} holds none"
     raise HarnessError(f"unknown submission {str(name_or_path)!r}: no folder with meta.json at {path} or {candidate}{did_you_mean(str(name_or_path), known)}{listing}")
+
+
+def submit(
+    run: str | os.PathLike[str],
+    *,
+    dataset: str,
+    name: str,
+    meta: Mapping[str, Any] | None = None,
+    measures: str | Sequence[str] | None = None,
+    tie_break: str = "trec_eval",
+    data_dir: str | os.PathLike[str] | None = None,
+    submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    download: bool = False,
+    command: str | None = None,
+) -> Report:
+    """Store an external run for one registered pair as (part of) submission ``name``.
+
+    ``meta`` adds documented fields (``description``, ``authors``, ``url``, ``paper``,
+    ``training.languages``, ``training.data``; dotted keys nest) and ``system.*`` fields that
+    identify the system. They are checked against the schema before anything is evaluated.
+    """
+    from harness.validation import meta_problems
+
+    fields = _nested(meta or {})
+    system_fields = fields.pop("system", {})
+    unknown = sorted(set(fields) - SUBMIT_FIELDS)
+    if unknown:
+        raise HarnessError(f"--meta {unknown[0]}: not a submission field (expected one of {', '.join(sorted(SUBMIT_FIELDS))}, or system.KEY)")
+    check_name(name)
+    probe = {"format_version": 1, "name": name, "system": {"model": "external-run", **system_fields}, "pairs": {}, **fields}
+    problems = meta_problems(probe, Path("--meta"))
+    if problems:
+        raise HarnessError(problems[0])
+    report = evaluate_run(
+        run, dataset=dataset, measures=measures, tie_break=tie_break, data_dir=data_dir, name=name,
+        submissions_dir=submissions_dir, download=download, command=command, system_fields=system_fields,
+    )
+    report.submission.meta.update(fields)
+    report.submission.save()
+    return report
+
+
+def validate(path: str | os.PathLike[str]) -> list[Any]:
+    """Every problem (and note) of a submission folder or a run file: :class:`~harness.validation.Finding` s."""
+    from harness.validation import validate_path
+
+    return validate_path(path)
+
+
+SUBMIT_FIELDS = {"description", "authors", "url", "paper", "training"}
+
+
+def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"training.languages": [...]}`` -> ``{"training": {"languages": [...]}}``."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        target = out
+        for parent in parents:
+            target = target.setdefault(parent, {})
+            if not isinstance(target, dict):
+                raise HarnessError(f"--meta {key}: {parent!r} is already a value, not a group")
+        target[leaf] = value
+    return out
 
 
 def list_datasets() -> list[dict[str, Any]]:

@@ -102,6 +102,37 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--quiet", action="store_true", help="no progress bar")
     cp.set_defaults(handler=_compare)
 
+    sb = commands.add_parser(
+        "submit",
+        help="store an external run for one pair as a submission (evaluated, with per-query scores)",
+        description="Evaluate RUN against a registered pair and store it under --name; call once per pair.",
+    )
+    sb.add_argument("run", metavar="RUN", help="a TREC run file (plain or .gz)")
+    sb.add_argument("--dataset", required=True, help="the pair the run answers, ID/Q-D, e.g. xquad-r/de-en")
+    sb.add_argument("--name", required=True, help="submission name (letters, digits, '.', '_', '+', '-')")
+    sb.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="description, authors, url, paper, training.languages (comma-separated), training.data, or system.KEY (repeatable)",
+    )
+    sb.add_argument("--measures", help="comma-separated measures (default: the dataset's)")
+    sb.add_argument("--tie-break", choices=["trec_eval", "rank"], default="trec_eval")
+    sb.add_argument("--data-dir", help="data directory (default: $HARNESS_DATA_DIR, else ./data)")
+    sb.add_argument("--download", action="store_true", help="fetch missing official data files (checksum-verified)")
+    sb.add_argument("--submissions", default="submissions", help="submissions folder (default: ./submissions)")
+    sb.add_argument("--format", choices=["table", "json"], default="table")
+    sb.set_defaults(handler=_submit)
+
+    va = commands.add_parser(
+        "validate",
+        help="check submission folders or run files; print every problem, one line each",
+        description="Exit status 0 when every path is valid, 1 when any has a problem (notes do not count).",
+    )
+    va.add_argument("paths", nargs="+", metavar="DIR_OR_RUN", help="a submission folder or a TREC run file")
+    va.set_defaults(handler=_validate)
+
     ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(handler=_datasets)
@@ -248,6 +279,55 @@ def _suffixed(path: str, parts: Sequence[str]) -> str:
     return f"{stem}-{safe}.{suffix}" if dot else f"{path}-{safe}"
 
 
+def _submit(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    report = api.submit(
+        args.run,
+        dataset=args.dataset,
+        name=args.name,
+        meta=_meta_values(args.meta),
+        measures=args.measures,
+        tie_break=args.tie_break,
+        data_dir=args.data_dir,
+        submissions_dir=args.submissions,
+        download=args.download,
+        command=command,
+    )
+    _print_report(report, args.format)
+    return 0
+
+
+def _meta_values(items: Sequence[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs; a value that is JSON is taken as JSON, training.languages as a comma list."""
+    values: dict[str, object] = {}
+    for key, value in _params(items, "--meta").items():
+        if key == "training.languages" and not value.startswith("["):
+            values[key] = [lang.strip() for lang in value.split(",") if lang.strip()]
+            continue
+        try:
+            values[key] = json.loads(value) if value[:1] in '[{"' else value
+        except json.JSONDecodeError:
+            values[key] = value
+    return values
+
+
+def _validate(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    invalid = 0
+    for path in args.paths:
+        findings = api.validate(path)
+        problems = [f for f in findings if f.severity == "problem"]
+        for finding in findings:
+            print(finding)
+        invalid += bool(problems)
+        summary = f"{len(problems)} problem(s)" if problems else "valid"
+        notes = sum(f.severity == "note" for f in findings)
+        print(f"{path}: {summary}" + (f", {notes} note(s)" if notes else ""))
+    return 1 if invalid else 0
+
+
 def _datasets(args: argparse.Namespace, command: str) -> int:
     from harness import api
 
@@ -304,14 +384,14 @@ def _models(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
-def _params(pairs: Sequence[str]) -> dict[str, str]:
+def _params(pairs: Sequence[str], option: str = "--param") -> dict[str, str]:
     from harness.errors import HarnessError
 
     out = {}
     for item in pairs:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise HarnessError(f"--param {item!r}: expected KEY=VALUE, e.g. k1=1.2")
+            raise HarnessError(f"{option} {item!r}: expected KEY=VALUE, e.g. {'k1=1.2' if option == '--param' else 'description=...'}")
         out[key] = value
     return out
 

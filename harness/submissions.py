@@ -29,6 +29,7 @@ RUN_FILE = "run.trec.gz"
 PER_QUERY_FILE = "per-query.tsv"
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+_SAFE_PAIR = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*/[a-z]{2,3}-[a-z]{2,3}$")
 
 
 def check_name(name: str) -> str:
@@ -119,8 +120,12 @@ class Submission:
             raise HarnessError(f"{meta_path}: no such submission (expected a folder with {META_FILE})") from None
         except json.JSONDecodeError as exc:
             raise HarnessError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(meta, dict) or "pairs" not in meta or "name" not in meta:
+        if not isinstance(meta, dict) or not isinstance(meta.get("pairs"), dict) or "name" not in meta:
             raise HarnessError(f"{meta_path}: expected a JSON object with 'name' and 'pairs'")
+        for pair in meta["pairs"]:
+            if not _SAFE_PAIR.match(pair):
+                # metadata is untrusted: a pair key becomes a path, so it may not climb out of the folder
+                raise HarnessError(f"{meta_path}: bad pair id {pair!r} (expected DATASET/Q-D, e.g. xquad-r/de-en)")
         return cls(root, meta)
 
     def pair_dir(self, pair: PairId) -> Path:

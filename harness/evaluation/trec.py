@@ -214,28 +214,59 @@ def _run_columns_lines(path: Path, allow_extra_columns: bool) -> tuple[np.ndarra
     doc_ids: list[str] = []
     ranks: list[int] = []
     scores: list[float] = []
-    seen: set[tuple[str, str]] = set()
-    for line_no, fields in _fields(path):
-        if len(fields) != 6 and not (allow_extra_columns and len(fields) > 6):
-            raise InputFormatError(path, line_no, f"expected 6 columns '{RUN_COLUMNS}', found {len(fields)}")
-        qid, _, doc_id, rank, score = fields[:5]
-        try:
-            ranks.append(int(rank))
-        except ValueError:
-            raise InputFormatError(path, line_no, f"rank {rank!r} is not an integer") from None
-        try:
-            value = float(score)
-        except ValueError:
-            raise InputFormatError(path, line_no, f"score {score!r} is not a number") from None
-        if not math.isfinite(value):
-            raise InputFormatError(path, line_no, f"score {score!r} is not a finite number")
-        if (qid, doc_id) in seen:
-            raise InputFormatError(path, line_no, f"document {doc_id!r} appears twice for query {qid!r}")
-        seen.add((qid, doc_id))
+    for qid, doc_id, rank, score in _run_rows(path, allow_extra_columns, problems=None):
         query_ids.append(qid)
         doc_ids.append(doc_id)
-        scores.append(value)
+        ranks.append(rank)
+        scores.append(score)
     return _objects(query_ids), _objects(doc_ids), np.asarray(ranks, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+
+
+def run_problems(path: str | os.PathLike[str], *, allow_extra_columns: bool = False) -> list[InputFormatError]:
+    """Every malformed line of a run file (one error each), not just the first; [] for a good file."""
+    problems: list[InputFormatError] = []
+    try:
+        for _ in _run_rows(Path(path), allow_extra_columns, problems):
+            pass
+    except InputFormatError as unreadable:  # undecodable or truncated: nothing after it can be read
+        problems.append(unreadable)
+    except FileNotFoundError:
+        problems.append(InputFormatError(path, None, "no such file"))
+    return problems
+
+
+def _run_rows(path: Path, allow_extra_columns: bool, problems: list[InputFormatError] | None) -> Iterator[tuple[str, str, int, float]]:
+    """``(query, doc, rank, score)`` per line; a malformed line raises, or is collected in ``problems`` and skipped."""
+    seen: set[tuple[str, str]] = set()
+    for line_no, fields in _fields(path):
+        try:
+            row = _run_row(path, line_no, fields, allow_extra_columns, seen)
+        except InputFormatError as problem:
+            if problems is None:
+                raise
+            problems.append(problem)
+            continue
+        seen.add((row[0], row[1]))
+        yield row
+
+
+def _run_row(path: Path, line_no: int, fields: list[str], allow_extra_columns: bool, seen: set[tuple[str, str]]) -> tuple[str, str, int, float]:
+    if len(fields) != 6 and not (allow_extra_columns and len(fields) > 6):
+        raise InputFormatError(path, line_no, f"expected 6 columns '{RUN_COLUMNS}', found {len(fields)}")
+    qid, _, doc_id, rank, score = fields[:5]
+    try:
+        rank_value = int(rank)
+    except ValueError:
+        raise InputFormatError(path, line_no, f"rank {rank!r} is not an integer") from None
+    try:
+        value = float(score)
+    except ValueError:
+        raise InputFormatError(path, line_no, f"score {score!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputFormatError(path, line_no, f"score {score!r} is not a finite number")
+    if (qid, doc_id) in seen:
+        raise InputFormatError(path, line_no, f"document {doc_id!r} appears twice for query {qid!r}")
+    return qid, doc_id, rank_value, value
 
 
 def _fields(path: Path) -> Iterator[tuple[int, list[str]]]:

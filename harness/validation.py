@@ -68,7 +68,7 @@ def validate_submission(root: Path) -> list[Finding]:
     if meta["name"] != root.name:
         findings.append(Finding("problem", f"{meta_path}: name {meta['name']!r} is not the folder's name {root.name!r}"))
     for pair, record in sorted(meta["pairs"].items()):
-        findings += _pair_findings(root, pair, record)
+        findings += _pair_findings(root, pair, record, meta.get("command") or "the submission's command")
     recorded = {Path(*pair.split("/")) for pair in meta["pairs"]}
     for folder in sorted((root / "pairs").glob("**/per-query.tsv")):
         relative = folder.parent.relative_to(root / "pairs")
@@ -77,7 +77,7 @@ def validate_submission(root: Path) -> list[Finding]:
     return findings
 
 
-def _pair_findings(root: Path, pair: str, record: dict[str, Any]) -> list[Finding]:
+def _pair_findings(root: Path, pair: str, record: dict[str, Any], command: str) -> list[Finding]:
     from harness.datasets.pairs import PairId
     from harness.submissions import PER_QUERY_FILE, RUN_FILE, read_per_query
 
@@ -108,7 +108,7 @@ def _pair_findings(root: Path, pair: str, record: dict[str, Any]) -> list[Findin
                 findings.append(Finding("problem", f"{where}.measures.{measure}: {recorded!r}, but its per-query scores give {found!r}"))
     run_path = folder / RUN_FILE
     if not run_path.exists():
-        findings.append(Finding("note", f"{run_path}: no run (runs are not kept in git; `{_regenerate(root)}` writes it)"))
+        findings.append(Finding("note", f"{run_path}: no run (runs are not kept in git; `{command}` writes it)"))
     else:
         findings += _run_findings(run_path)
     return findings
@@ -133,13 +133,6 @@ def _aggregate(measure: str, values: list[float]) -> float | None:
         return parse_measure(measure).aggregate(np.asarray(values, dtype=np.float64))
     except HarnessError:
         return None  # a measure this installation cannot parse: its aggregate cannot be recomputed
-
-
-def _regenerate(root: Path) -> str:
-    try:
-        return json.loads((root / "meta.json").read_text(encoding="utf-8")).get("command") or "the submission's command"
-    except (OSError, json.JSONDecodeError):
-        return "the submission's command"
 
 
 def _where(path) -> str:

@@ -277,7 +277,7 @@ def compare_submissions(
         "harness_version": __version__,
     }
     notes = _notes(dropped, scores) + _resolution_note(paired_test, resamples, correction, alpha, families)
-    return Comparison(names, baseline, chosen, columns, values, tests, protocol, scores.query_report(), notes)
+    return Comparison(names, baseline, chosen, columns, values, tests, protocol, scores.counts, notes)
 
 
 class _SharedScores:
@@ -310,9 +310,6 @@ class _SharedScores:
         if not column.is_average:
             return present[0]
         return np.stack([m.mean(axis=0) for m in present]) if average_test == "pair-means" else np.concatenate(present)
-
-    def query_report(self) -> dict[str, dict[str, Any]]:
-        return self.counts
 
 
 def _column_value(scores: _SharedScores, column: Column, measure: str, name: str, units: np.ndarray) -> float:

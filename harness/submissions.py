@@ -162,6 +162,10 @@ class Submission:
         """Per-query scores of a pair: measure -> query id -> value."""
         return read_per_query(self.pair_dir(pair) / PER_QUERY_FILE)
 
+    def per_query_table(self, pair: PairId) -> PerQueryTable:
+        """Per-query scores of a pair as arrays."""
+        return read_per_query_table(self.pair_dir(pair) / PER_QUERY_FILE)
+
 
 def write_per_query(path: Path, per_query: Mapping[str, Mapping[str, float]]) -> None:
     """A TSV with one row per query and one column per measure (``repr`` floats: exact round trip)."""
@@ -173,24 +177,53 @@ def write_per_query(path: Path, per_query: Mapping[str, Mapping[str, float]]) ->
             out.write("\t".join([qid, *(repr(float(per_query[m].get(qid, 0.0))) for m in measures)]) + "\n")
 
 
-def read_per_query(path: Path) -> dict[str, dict[str, float]]:
-    """Read what :func:`write_per_query` wrote (values parsed exactly: the bits ``repr`` wrote)."""
+@dataclass(frozen=True)
+class PerQueryTable:
+    """Per-query scores of one pair as arrays: query ids, measure names, queries x measures values."""
+
+    query_ids: list[str]
+    measures: list[str]
+    values: np.ndarray
+
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        """measure -> query id -> value."""
+        return {m: dict(zip(self.query_ids, self.values[:, j].tolist())) for j, m in enumerate(self.measures)}
+
+
+def read_per_query_table(path: Path) -> PerQueryTable:
+    """Read what :func:`write_per_query` wrote (values parsed exactly: the bits ``repr`` wrote).
+
+    One split of the whole text and one numpy conversion: a leaderboard reads thousands of these.
+    """
     with open(path, encoding="utf-8") as source:
-        lines = source.read().splitlines()
-    if not lines:
+        header, _, body = source.read().partition("\n")
+    if not header:
         raise HarnessError(f"{path}:1: empty file; expected a header 'query_id<TAB>MEASURE...'")
-    header = lines[0].split("\t")
-    rows = [line.split("\t") for line in lines[1:]]
-    for number, fields in enumerate(rows, start=2):
-        if len(fields) != len(header):
-            raise HarnessError(f"{path}:{number}: expected {len(header)} tab-separated fields, found {len(fields)}")
+    columns = header.split("\t")
+    lines = body.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    tabs = len(columns) - 1
+    bad = next((number for number, line in enumerate(lines, start=2) if line.count("\t") != tabs), None)
+    if bad is not None:
+        found = lines[bad - 2].count("\t") + 1
+        raise HarnessError(f"{path}:{bad}: expected {len(columns)} tab-separated fields, found {found}")
+    fields = "\t".join(lines).split("\t") if lines else []
+    query_ids = fields[:: len(columns)]
+    del fields[:: len(columns)]
     try:
-        values = np.array([fields[1:] for fields in rows], dtype=np.float64).reshape(len(rows), len(header) - 1)
+        values = np.array(fields, dtype=np.float64).reshape(len(lines), tabs)
     except ValueError:
-        number, bad = next((n, v) for n, fields in enumerate(rows, start=2) for v in fields[1:] if not _is_number(v))
-        raise HarnessError(f"{path}:{number}: expected a number, found {bad!r}") from None
-    query_ids = [fields[0] for fields in rows]
-    return {measure: dict(zip(query_ids, values[:, j].tolist())) for j, measure in enumerate(header[1:])}
+        number, bad_value = next(
+            (n, v) for n, line in enumerate(lines, start=2) for v in line.split("\t")[1:] if not _is_number(v)
+        )
+        raise HarnessError(f"{path}:{number}: expected a number, found {bad_value!r}") from None
+    return PerQueryTable(query_ids, columns[1:], values)
+
+
+def read_per_query(path: Path) -> dict[str, dict[str, float]]:
+    """Per-query scores as measure -> query id -> value (see :func:`read_per_query_table`)."""
+    return read_per_query_table(path).as_dict()
 
 
 def _is_number(text: str) -> bool:

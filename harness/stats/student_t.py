@@ -2,24 +2,41 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 from harness.stats.columns import as_columns
 
 
-def t_statistic(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(t, degrees of freedom)`` per column: mean / (sd / sqrt(n)), sd with ddof=1.
-
-    Identical systems (every difference 0) give ``t = 0``; a constant non-zero difference gives ``±inf``.
-    """
-    d = as_columns(differences)
-    n = d.shape[0]
-    mean = d.mean(axis=0)
-    sd = d.std(axis=0, ddof=1) if n > 1 else np.full(d.shape[1], np.nan)
+def t_from_moments(mean: np.ndarray, sd: np.ndarray, n: int) -> np.ndarray:
+    """t = mean / (sd / sqrt(n)) of paired differences; identical systems (mean 0, sd 0) give t = 0
+    and a constant non-zero difference gives ``±inf``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t = mean / (sd / np.sqrt(n))
-    t = np.where((sd == 0) & (mean == 0), 0.0, t)
-    return t, np.full(d.shape[1], float(n - 1))
+    return np.where((sd == 0) & (mean == 0), 0.0, t)
+
+
+def two_sided_p(t: np.ndarray, n: int) -> np.ndarray:
+    """Two-sided p of Student's t with n - 1 degrees of freedom; under two units, p = 1 (no evidence)."""
+    t = np.asarray(t, dtype=np.float64)
+    if n < 2:
+        return np.ones_like(t)
+    return 2.0 * special.stdtr(float(n - 1), -np.abs(t))
+
+
+def half_width(sd: np.ndarray, n: int, confidence: float = 0.95) -> np.ndarray:
+    """Half-width of the t interval of a mean difference: t(n-1, (1+confidence)/2) * sd / sqrt(n)."""
+    sd = np.asarray(sd, dtype=np.float64)
+    if n < 2:
+        return np.full(sd.shape, np.nan)
+    return stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+
+
+def t_statistic(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(t, degrees of freedom)`` per column: mean / (sd / sqrt(n)), sd with ddof=1."""
+    d = as_columns(differences)
+    n = d.shape[0]
+    sd = d.std(axis=0, ddof=1) if n > 1 else np.full(d.shape[1], np.nan)
+    return t_from_moments(d.mean(axis=0), sd, n), np.full(d.shape[1], float(n - 1))
 
 
 def t_test_p(differences: np.ndarray) -> np.ndarray:
@@ -27,7 +44,5 @@ def t_test_p(differences: np.ndarray) -> np.ndarray:
 
     Fewer than two queries carry no evidence: p = 1 (scipy gives NaN).
     """
-    t, dof = t_statistic(differences)
-    if dof[0] < 1:
-        return np.ones_like(t)
-    return 2.0 * special.stdtr(dof, -np.abs(t))
+    t, _ = t_statistic(differences)
+    return two_sided_p(t, as_columns(differences).shape[0])

@@ -256,6 +256,31 @@ def validate(path: str | os.PathLike[str]) -> list[Any]:
     return validate_path(path)
 
 
+def leaderboard(
+    out_dir: str | os.PathLike[str] = "leaderboards",
+    *,
+    submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    baseline: str | None = "bm25",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    heatmap_png: bool = False,
+    progress: bool = False,
+):
+    """Write the static leaderboard site of every submission under ``submissions_dir`` to ``out_dir``.
+
+    Returns a :class:`~harness.report.leaderboard.LeaderboardSite` (pages written, tests run,
+    timings); open ``site.index`` in a browser. ``baseline`` (default ``bm25`` where present)
+    gets the ▲/▼ marks; ``None`` shows rank intervals only.
+    """
+    from harness.report.leaderboard import build_leaderboard
+
+    return build_leaderboard(
+        submissions_dir, out_dir, baseline=baseline, correction=correction, alpha=alpha, confidence=confidence,
+        heatmap_png=heatmap_png, progress=progress,
+    )
+
+
 SUBMIT_FIELDS = {"description", "authors", "url", "paper", "training"}
 
 

@@ -133,6 +133,22 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("paths", nargs="+", metavar="DIR_OR_RUN", help="a submission folder or a TREC run file")
     va.set_defaults(handler=_validate)
 
+    lb = commands.add_parser(
+        "leaderboard",
+        help="write the static HTML leaderboard of every submission (opens from file://)",
+        description="An index, a page per dataset (sortable, filterable, significance against the baseline, rank "
+        "intervals), a page per system and a page comparing any two systems; paired t-tests throughout.",
+    )
+    lb.add_argument("--submissions", default="submissions", help="submissions folder (default: ./submissions)")
+    lb.add_argument("--out", default="leaderboards", help="site folder (default: ./leaderboards)")
+    lb.add_argument("--baseline", default="bm25", help="system the ▲/▼ marks compare with (default: bm25 where present)")
+    lb.add_argument("--no-baseline", action="store_true", help="no marks; rank intervals only")
+    lb.add_argument("--correction", choices=["holm", "bonferroni", "bh", "none"], default="holm")
+    lb.add_argument("--alpha", type=float, default=0.05)
+    lb.add_argument("--png-heatmaps", action="store_true", help="matplotlib heatmaps (about a second each) instead of HTML ones")
+    lb.add_argument("--quiet", action="store_true", help="no progress bars")
+    lb.set_defaults(handler=_leaderboard)
+
     ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(handler=_datasets)
@@ -326,6 +342,24 @@ def _validate(args: argparse.Namespace, command: str) -> int:
         notes = sum(f.severity == "note" for f in findings)
         print(f"{path}: {summary}" + (f", {notes} note(s)" if notes else ""))
     return 1 if invalid else 0
+
+
+def _leaderboard(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    site = api.leaderboard(
+        args.out,
+        submissions_dir=args.submissions,
+        baseline=None if args.no_baseline else args.baseline,
+        correction=args.correction,
+        alpha=args.alpha,
+        heatmap_png=args.png_heatmaps,
+        progress=not args.quiet,
+    )
+    for note in site.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(site.summary())
+    return 0
 
 
 def _datasets(args: argparse.Namespace, command: str) -> int:

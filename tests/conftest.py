@@ -29,3 +29,28 @@ def java_runtime():
         return find_java()
     except HarnessError as error:
         pytest.skip(f"BM25 needs Java 21+: {error}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's ``chromium`` + ``chromium-driver``) driven by selenium, offline.
+
+    The explicit chromedriver path keeps Selenium Manager (which would download a driver) out of it;
+    ``goog:loggingPrefs`` makes the console readable through ``get_log("browser")``.
+    """
+    import shutil
+
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[test]')")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.skip("headless Chromium not found (apt-get install chromium chromium-driver; .ci/run does this)")
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(argument)
+    options.binary_location = chromium
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    yield driver
+    driver.quit()

@@ -1,0 +1,17 @@
+"""A static leaderboard site: an index, a page per dataset, a page per system, a comparison page.
+
+    from harness.report.leaderboard import build_leaderboard
+    site = build_leaderboard("submissions", "leaderboards")      # then open leaderboards/index.html
+
+Every page is self-contained (CSS and JavaScript inline, no CDN, relative links only), so the site
+works opened from ``file://`` and from any static host. One test everywhere, the paired t-test:
+a randomization test of every pair of 50 systems on every column would take minutes to hours,
+and the t-test's p-values are those of ``harness compare --test t`` (see :mod:`.board`).
+
+Modules: :mod:`.board` (statistics of a dataset), :mod:`.views` (data for the templates),
+:mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.site` (the build).
+"""
+from harness.report.leaderboard.board import BoardColumn, DatasetBoard, dataset_board
+from harness.report.leaderboard.site import DEFAULT_BASELINE, LeaderboardSite, build_leaderboard
+
+__all__ = ["DEFAULT_BASELINE", "BoardColumn", "DatasetBoard", "LeaderboardSite", "build_leaderboard", "dataset_board"]

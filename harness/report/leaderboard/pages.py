@@ -1,0 +1,78 @@
+"""Page plumbing: file names, the jinja2 environment, and the escaping of untrusted text.
+
+Metadata is untrusted: every page is rendered with autoescaping on, a URL becomes a link only when
+it is a plain ``http(s)`` address, and JSON embedded in a page has ``<``, ``>`` and ``&`` escaped so
+that no value can close its ``<script>`` element.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.submissions import check_name
+
+TEMPLATES = Path(__file__).parent / "templates"
+_SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+~-]*\.html$")
+_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
+
+
+def checked_file(name: str) -> str:
+    """A page name that stays in the site's folder."""
+    if not _SAFE_FILE.match(name) or ".." in name:
+        raise HarnessError(f"refusing to write a page named {name!r}")
+    return name
+
+
+def dataset_file(dataset: str) -> str:
+    """``dataset-ID.html``; a ``/`` in a dataset id becomes ``~``."""
+    return checked_file(f"dataset-{dataset.replace('/', '~')}.html")
+
+
+def system_file(name: str) -> str:
+    """``system-NAME.html`` for a valid submission name."""
+    return checked_file(f"system-{check_name(name)}.html")
+
+
+def safe_url(value: Any) -> str | None:
+    """``value`` when it is an http(s) URL without spaces or quotes, else None (then shown as text only)."""
+    return value if isinstance(value, str) and _URL.match(value) else None
+
+
+def escape_json(text: str) -> str:
+    """JSON text safe inside ``<script type="application/json">``."""
+    return (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+class RawJson(str):
+    """JSON text already written (big numeric arrays are formatted without ``json.dumps``)."""
+
+
+def json_for_script(value: Any) -> Any:
+    """A jinja filter: ``value`` as escaped JSON, marked safe for the template."""
+    from markupsafe import Markup
+
+    text = value if isinstance(value, RawJson) else json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return Markup(escape_json(str(text)))
+
+
+@lru_cache(maxsize=1)
+def environment():
+    """The jinja2 environment of the site's templates (autoescaped, undefined names are errors)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["json_script"] = json_for_script
+    return env

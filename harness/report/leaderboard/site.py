@@ -1,0 +1,205 @@
+"""Build the site: read every submission, test every dataset, render every page, write atomically."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.atomic import atomic_write_text
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+from harness.report.leaderboard.board import DatasetBoard, dataset_board
+from harness.report.leaderboard.pages import checked_file, dataset_file, environment, system_file
+from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
+from harness.stats.corrections import CORRECTIONS
+from harness.submissions import META_FILE, PER_QUERY_FILE, PerQueryTable, Submission, check_name
+
+DEFAULT_BASELINE = "bm25"
+TEST_TITLE = "paired t-test"
+
+
+@dataclass
+class LeaderboardSite:
+    """What :func:`build_leaderboard` wrote: the pages, what they cover, and where the time went."""
+
+    out_dir: Path
+    pages: list[Path]
+    systems: list[str]
+    datasets: list[str]
+    baseline: str | None
+    tests: int
+    timings: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    bytes_written: int = 0
+
+    @property
+    def index(self) -> Path:
+        return self.out_dir / "index.html"
+
+    def summary(self) -> str:
+        """One line: pages, systems, datasets, tests and time."""
+        return (
+            f"{len(self.pages)} pages ({self.bytes_written / 1e6:.1f} MB) for {len(self.systems)} systems on "
+            f"{len(self.datasets)} dataset(s), {self.tests:,} tests, {self.timings['total']:.1f} s; open {self.index}"
+        )
+
+
+def build_leaderboard(
+    submissions_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    baseline: str | None = DEFAULT_BASELINE,
+    correction: str = "holm",
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    digits: int = 4,
+    heatmap_png: bool = False,
+    progress: bool = False,
+) -> LeaderboardSite:
+    """Write the leaderboard of every submission under ``submissions_dir`` to ``out_dir``.
+
+    ``baseline`` names the system the ▲/▼ marks compare with on each dataset it holds; the default
+    ``bm25`` is used where present (rank intervals only where absent); ``None`` shows no baseline.
+    ``heatmap_png`` embeds matplotlib heatmaps of the pair matrices (about a second each) instead of
+    HTML ones.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    if correction not in CORRECTIONS:
+        raise HarnessError(f"unknown correction {correction!r}: expected one of {', '.join(CORRECTIONS)}")
+    if not 0 < alpha < 1 or not 0 < confidence < 1:
+        raise HarnessError(f"alpha ({alpha}) and confidence ({confidence}) must be between 0 and 1")
+    source, out = Path(submissions_dir), Path(out_dir)
+    if not source.is_dir():
+        raise HarnessError(f"{source}: no such submissions folder")
+    notes: list[str] = []
+    submissions = load_submissions(source, notes)
+    if not submissions:
+        raise HarnessError(f"{source}: no submission found (expected folders holding {META_FILE})")
+    names = [s.name for s in submissions]
+    if baseline is not None and baseline != DEFAULT_BASELINE and baseline not in names:
+        raise HarnessError(f"baseline {baseline!r} is not among the submissions ({', '.join(names)})")
+    if baseline not in names:
+        baseline = None
+    datasets = sorted({PairId.parse(p).dataset for s in submissions for p in s.meta["pairs"]})
+
+    mark = time.perf_counter()
+    held = {
+        dataset: {s.name: scores for s in submissions if (scores := read_scores(s, dataset, notes))}
+        for dataset in _progress(datasets, progress, "reading scores")
+    }
+    timings["read scores"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    boards: dict[str, DatasetBoard] = {
+        d: dataset_board(d, held[d], baseline=baseline, correction=correction, alpha=alpha, confidence=confidence)
+        for d in _progress(datasets, progress, "testing")
+        if held[d]
+    }
+    timings["tests"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    pages = _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
+    timings["render"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    written, size = [], 0
+    for name, text in pages.items():
+        target = out / checked_file(name)
+        atomic_write_text(target, text)
+        written.append(target)
+        size += len(text.encode("utf-8"))
+    timings["write"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    tests = sum(b.tests for b in boards.values())
+    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size)
+
+
+def _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress) -> dict[str, str]:
+    """Every page's text by file name."""
+    env = environment()
+    correction_title = CORRECTIONS[correction][0]
+    info = {
+        "harness_version": __version__,
+        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "test": TEST_TITLE,
+        "correction": correction_title,
+        "alpha": alpha,
+        "confidence": confidence,
+        "baseline": baseline,
+        "baseline_family": f"{correction_title} over systems × columns × measures, one family per dataset",
+        "all_pairs_family": f"{correction_title} over every pair of systems, one family per dataset, column and measure",
+        "seed": "none (the t-test does not resample)",
+    }
+    links = {"datasets": [(d, dataset_file(d)) for d in boards], "systems": [(s.name, system_file(s.name)) for s in submissions]}
+    system_rows = [
+        {
+            "name": s.name, "file": system_file(s.name), "pairs": len(s.meta["pairs"]),
+            "model": s.meta["system"].get("model") if isinstance(s.meta.get("system"), dict) else None,
+            "datasets": sorted({PairId.parse(p).dataset for p in s.meta["pairs"]}),
+        }
+        for s in submissions
+    ]
+    pages = {
+        "index.html": env.get_template("index.html.j2").render(
+            info=info, links=links, boards=boards, notes=notes, title="Leaderboard", system_rows=system_rows
+        )
+    }
+    for dataset, board in boards.items():
+        pages[dataset_file(dataset)] = env.get_template("dataset.html.j2").render(
+            info=info, links=links, view=dataset_view(board, digits), title=f"{dataset} · Leaderboard"
+        )
+    for submission in _progress(submissions, progress, "system pages"):
+        view = system_view(submission, boards, digits, heatmap_png, TEST_TITLE)
+        pages[system_file(submission.name)] = env.get_template("system.html.j2").render(
+            info=info, links=links, view=view, title=f"{submission.name} · Leaderboard"
+        )
+    pages["compare.html"] = env.get_template("compare.html.j2").render(
+        info=info, links=links, boards=boards, data=compare_blocks(boards), title="Compare two systems · Leaderboard"
+    )
+    return pages
+
+
+def load_submissions(source: Path, notes: list[str]) -> list[Submission]:
+    """Every valid submission folder under ``source``; the others are left out with a note."""
+    out = []
+    for folder in sorted(p for p in source.iterdir() if p.is_dir() and (p / META_FILE).is_file()):
+        try:
+            submission = Submission.load(folder)
+            check_name(str(submission.name))
+        except HarnessError as error:
+            notes.append(f"{folder.name}: left out ({error})")
+            continue
+        if submission.name != folder.name:
+            notes.append(f"{folder.name}: left out (meta.json names it {submission.name!r}, not its folder's name)")
+        elif not submission.meta["pairs"]:
+            notes.append(f"{folder.name}: left out (no pairs)")
+        else:
+            out.append(submission)
+    return out
+
+
+def read_scores(submission: Submission, dataset: str, notes: list[str]) -> dict[str, PerQueryTable]:
+    """pair -> per-query table of one submission on one dataset; unreadable pairs are left out with a note."""
+    out = {}
+    for pair in sorted(p for p in submission.meta["pairs"] if PairId.parse(p).dataset == dataset):
+        try:
+            out[pair] = submission.per_query_table(PairId.parse(pair))
+        except FileNotFoundError:
+            notes.append(f"{submission.name}: {pair} has no {PER_QUERY_FILE}; left out")
+        except HarnessError as error:
+            notes.append(f"{submission.name}: {pair} left out ({error})")
+    return out
+
+
+def _progress(items: Sequence[Any], enabled: bool, desc: str) -> Iterable[Any]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, leave=False)

@@ -1,0 +1,252 @@
+"""What the templates render: plain data built from the boards and the submissions' metadata.
+
+No markup is built here; jinja escapes every string these views hold.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from harness.datasets.pairs import MULTILINGUAL, SETTINGS, PairId
+from harness.report.comparison_tables import SETTING_TITLES, decimals_for, format_value
+from harness.report.leaderboard.board import DatasetBoard
+from harness.report.leaderboard.heatmap import heatmap_view
+from harness.report.leaderboard.pages import RawJson, dataset_file, safe_url, system_file
+from harness.report.tables import macro_averages
+from harness.submissions import Submission
+
+
+def rank_text(best: int, worst: int) -> str:
+    """``3`` when the tests fix a rank, ``1–4`` when they leave it open."""
+    return str(best) if best == worst else f"{best}–{worst}"
+
+
+def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
+    """One table per measure: systems x (setting means, pairs), marked and ranked."""
+    tables = []
+    for m, measure in enumerate(board.measures):
+        present = [c for c in range(len(board.columns)) if not np.all(np.isnan(board.values[m, :, c]))]
+        if not present:
+            continue
+        decimals = decimals_for([v for v in board.values[m][:, present].ravel().tolist() if not math.isnan(v)], digits)
+        columns = [_column_view(board, m, c) for c in present]
+        best_text = {
+            c: format_value(float(np.nanmax(board.values[m, :, c]) if measure.higher_is_better else np.nanmin(board.values[m, :, c])), decimals)
+            for c in present
+        }
+        rows = []
+        for s in _row_order(board, m, present):
+            name = board.systems[s]
+            cells = [_cell(board, m, s, c, decimals, best_text[c]) for c in present]
+            rows.append({"system": name, "file": system_file(name), "baseline": name == board.baseline, "cells": cells})
+        tables.append({"measure": measure.name, "higher": measure.higher_is_better, "columns": columns, "groups": _column_groups(columns), "rows": rows})
+    languages = sorted({lang for c in board.columns for lang in c.langs if lang != MULTILINGUAL})
+    settings = [s for s in SETTINGS if any(c.setting == s for c in board.columns)]
+    return {
+        "dataset": board.dataset, "tables": tables, "languages": languages,
+        "settings": [(s, SETTING_TITLES[s]) for s in settings], "baseline": board.baseline,
+        "baseline_file": system_file(board.baseline) if board.baseline else None, "systems": len(board.systems),
+        "pairs": sum(not c.is_average for c in board.columns), "notes": board.notes,
+    }
+
+
+def _column_view(board: DatasetBoard, m: int, c: int) -> dict[str, Any]:
+    column = board.columns[c]
+    setting = SETTING_TITLES[column.setting]
+    if column.is_average:
+        title, tip = f"{setting} mean", f"macro average over the {len(column.pairs)} {setting} pairs"
+    else:
+        title, tip = column.label, f"{column.pairs[0]}: queries in {column.langs[0]}, documents in {column.langs[1]}"
+    return {
+        "index": c, "title": title, "tip": tip, "setting": column.setting, "average": column.is_average,
+        "langs": "-".join(column.langs), "n": int(board.units[m, c]),
+    }
+
+
+def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text: str) -> dict[str, Any]:
+    value = board.values[m, s, c]
+    if math.isnan(value):
+        return {"index": c, "value": None}
+    text = format_value(float(value), decimals)
+    best, worst = int(board.best_rank[m, s, c]), int(board.worst_rank[m, s, c])
+    ranked = int(np.sum(board.best_rank[m, :, c] > 0))
+    cell = {
+        "index": c, "value": float(value), "text": text, "best": text == best_text,
+        "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0, "tip": None,
+        "rank_tip": f"rank {rank_text(best, worst)} of {ranked}: {best - 1} significantly better, {ranked - worst} significantly worse",
+    }
+    name = board.systems[s]
+    if board.baseline_p_adjusted is not None and name != board.baseline:
+        adjusted = board.baseline_p_adjusted[m, s, c]
+        if not math.isnan(adjusted):
+            difference = board.difference_to(s, board.systems.index(board.baseline))[m, c]
+            cell["mark"] = int(board.baseline_mark[m, s, c])
+            cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g}"
+    return cell
+
+
+def _row_order(board: DatasetBoard, m: int, present: Sequence[int]) -> list[int]:
+    """Best first on the first column shown (a setting mean where there is one), systems without a value last."""
+    values = board.values[m, :, present[0]]
+    sign = -1 if board.measures[m].higher_is_better else 1
+    return sorted(
+        range(len(board.systems)),
+        key=lambda s: (math.isnan(values[s]), sign * (0 if math.isnan(values[s]) else values[s]), board.systems[s]),
+    )
+
+
+def _column_groups(columns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The header row above the columns: setting means, then each setting's pairs."""
+    groups: list[dict[str, Any]] = []
+    for column in columns:
+        key = "mean" if column["average"] else column["setting"]
+        if groups and groups[-1]["key"] == key:
+            groups[-1]["span"] += 1
+        else:
+            title = "Setting means" if column["average"] else f"{SETTING_TITLES[column['setting']]} pairs"
+            groups.append({"key": key, "title": title, "span": 1, "setting": "" if column["average"] else column["setting"]})
+    return groups
+
+
+def system_view(
+    submission: Submission, boards: Mapping[str, DatasetBoard], digits: int, heatmap_png: bool, test_title: str
+) -> dict[str, Any]:
+    """Metadata, training languages, every pair's numbers, standing and heatmap per dataset."""
+    meta = submission.meta
+    training = meta.get("training") if isinstance(meta.get("training"), dict) else None
+    trained = None
+    if training is not None and isinstance(training.get("languages"), list):
+        trained = sorted({lang for lang in training["languages"] if isinstance(lang, str)})
+    by_dataset: dict[str, list] = {}
+    for record in submission.records():
+        by_dataset.setdefault(PairId.parse(record.pair).dataset, []).append(record)
+    datasets = []
+    for dataset, records in by_dataset.items():
+        board = boards.get(dataset)
+        langs = sorted({x for r in records for x in PairId.parse(r.pair).langs.split("-") if x != MULTILINGUAL})
+        measures = list(dict.fromkeys(m for r in records for m in r.measures))
+        decimals = {
+            name: decimals_for([r.measures[name] for r in records if isinstance(r.measures.get(name), (int, float))], digits)
+            for name in measures
+        }
+        datasets.append({
+            "dataset": dataset, "file": dataset_file(dataset) if board is not None else None,
+            "languages": [{"lang": lang, "zero_shot": None if trained is None else lang not in trained} for lang in langs],
+            "measures": measures,
+            "rows": _pair_rows(submission.name, records, measures, decimals, board, trained),
+            "averages": [
+                {"setting": SETTING_TITLES.get(setting, setting), "count": sum(r.setting == setting for r in records),
+                 "cells": [format_value(values.get(m), decimals[m]) for m in measures]}
+                for setting, values in macro_averages(records).items()
+            ],
+            "standing": _standing(board, submission.name, digits) if board is not None else [],
+            "heatmap": heatmap_view(board, submission.name, digits, heatmap_png, test_title) if board is not None else None,
+        })
+    system = meta.get("system")
+    return {
+        "name": submission.name,
+        "description": _text(meta.get("description")),
+        "authors": _text(meta.get("authors")),
+        "url": _text(meta.get("url")),
+        "url_href": safe_url(meta.get("url")),
+        "paper": _text(meta.get("paper")),
+        "paper_href": safe_url(meta.get("paper")),
+        "system": json.dumps(system, indent=2, ensure_ascii=False, default=str) if system is not None else None,
+        "model": system.get("model") if isinstance(system, dict) and isinstance(system.get("model"), str) else None,
+        "training_stated": training is not None,
+        "training_languages": trained,
+        "training_data": _text(training.get("data")) if training else None,
+        "command": _text(meta.get("command")),
+        "created": _text(meta.get("created")),
+        "updated": _text(meta.get("updated")),
+        "harness_version": _text(meta.get("harness_version")),
+        "datasets": datasets,
+    }
+
+
+def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, trained) -> list[dict[str, Any]]:
+    column_at = {c.key: i for i, c in enumerate(board.columns)} if board is not None else {}
+    measure_at = {x.name: i for i, x in enumerate(board.measures)} if board is not None else {}
+    marked = board is not None and board.baseline_mark is not None and name != board.baseline and name in board.systems
+    rows = []
+    for record in sorted(records, key=lambda r: (SETTINGS.index(r.setting) if r.setting in SETTINGS else len(SETTINGS), r.pair)):
+        pair = PairId.parse(record.pair)
+        cells = []
+        for measure in measures:
+            value = record.measures.get(measure)
+            cell = {"text": format_value(value, decimals[measure]) if isinstance(value, (int, float)) else "", "mark": 0, "value": value}
+            c, m = column_at.get(record.pair), measure_at.get(measure)
+            if marked and c is not None and m is not None:
+                cell["mark"] = int(board.baseline_mark[m, board.systems.index(name), c])
+            cells.append(cell)
+        unseen = None if trained is None else [x for x in (pair.query_lang, pair.doc_lang) if x != MULTILINGUAL and x not in trained]
+        rows.append({
+            "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting),
+            "queries": record.num_queries, "cells": cells, "zero_shot": unseen,
+        })
+    return rows
+
+
+def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any]]:
+    """Per setting mean and measure: the value and its rank interval among the dataset's systems."""
+    if name not in board.systems:
+        return []
+    s = board.systems.index(name)
+    marked = board.baseline_mark is not None and name != board.baseline
+    out = []
+    for m, measure in enumerate(board.measures):
+        decimals = decimals_for([v for v in board.values[m].ravel().tolist() if not math.isnan(v)], digits)
+        for c, column in enumerate(board.columns):
+            value = board.values[m, s, c]
+            if not column.is_average or math.isnan(value):
+                continue
+            best, worst = int(board.best_rank[m, s, c]), int(board.worst_rank[m, s, c])
+            out.append({
+                "setting": SETTING_TITLES[column.setting], "measure": measure.name, "text": format_value(float(value), decimals),
+                "rank": best, "rank_text": rank_text(best, worst), "of": int(np.sum(board.best_rank[m, :, c] > 0)),
+                "mark": int(board.baseline_mark[m, s, c]) if marked else 0,
+            })
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _numbers(values: np.ndarray, spec: str) -> str:
+    """A JSON array of ``values`` formatted with ``spec`` (NaN as null): compact and fast for big arrays."""
+    return "[" + ",".join("null" if x != x else format(x, spec) for x in values.ravel().tolist()) + "]"
+
+
+def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
+    """Per dataset, the JSON the comparison page reads: values (M x S x C), and per measure the
+    all-pairs tests as flat arrays indexed ``k * C + c`` (raw p, adjusted p, interval half-width);
+    the page takes a difference from the values (every test of a column runs on the same units)."""
+    blocks = []
+    for dataset, board in boards.items():
+        head = {
+            "dataset": dataset,
+            "systems": board.systems,
+            "baseline": board.baseline,
+            "measures": [{"name": m.name, "higher": m.higher_is_better} for m in board.measures],
+            "columns": [
+                {"label": f"{SETTING_TITLES[c.setting]} mean" if c.is_average else c.label, "setting": c.setting,
+                 "mean": c.is_average, "n": int(board.units[:, i].max(initial=0))}
+                for i, c in enumerate(board.columns)
+            ],
+        }
+        tests = ",".join(
+            '{"p":' + _numbers(board.p[m], ".3g") + ',"q":' + _numbers(board.p_adjusted[m], ".3g")
+            + ',"h":' + _numbers(board.half_width[m], ".4g") + "}"
+            for m in range(len(board.measures))
+        )
+        values = ",".join(_numbers(board.values[m], ".6g") for m in range(len(board.measures)))
+        text = json.dumps(head, ensure_ascii=False)[:-1] + ',"values":[' + values + '],"tests":[' + tests + "]}"
+        blocks.append({"dataset": dataset, "id": "data-" + dataset.replace("/", "~"), "json": RawJson(text)})
+    return blocks

@@ -1,0 +1,298 @@
+"""The static leaderboard: pages, escaping of untrusted metadata, significance marks, rank intervals."""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from harness.datasets.pairs import PairId
+from harness.errors import HarnessError
+from harness.report.leaderboard import build_leaderboard, dataset_board
+from harness.report.leaderboard.pages import dataset_file, escape_json, safe_url, system_file
+from harness.report.leaderboard.site import read_scores
+from harness.stats import compare_submissions
+from harness.stats.all_pairs import pair_index
+from harness.submissions import PairRecord, Submission
+
+MOIR = ("toy/de-de", "toy/en-en", "toy/fr-fr", "toy/es-es")
+CLIR = ("toy/de-en", "toy/en-de", "toy/fr-en")
+PAIRS = MOIR + CLIR
+EVIL_MEASURE = "x</script><script>alert(3)</script>"
+
+
+def make_submission(root, name, scores, **meta) -> Submission:
+    """A submission holding ``pair -> measure -> query id -> value`` and extra ``meta`` fields."""
+    submission = Submission.open_or_create(root, name, {"model": name, "k": "</script><b>"}, f"harness eval --model {name}")
+    submission.meta.update(meta)
+    for pair, per_query in scores.items():
+        pair_id = PairId.parse(pair)
+        means = {m: float(np.mean(list(v.values()))) for m, v in per_query.items()}
+        record = PairRecord(pair, pair_id.setting, means, len(next(iter(per_query.values()))))
+        submission.add_pair(pair_id, record, SimpleNamespace(per_query=per_query), None)
+    return submission
+
+
+def toy_scores(seed, shift=0.0, pairs=PAIRS, n=60, measures=("AP", "R@10")):
+    rng = np.random.default_rng(seed)
+    base = np.random.default_rng(99).random(n)
+    return {
+        pair: {m: {f"q{i:03d}": float(np.clip(base[i] * 0.6 + shift + rng.normal(0, 0.05), 0, 1)) for i in range(n)} for m in measures}
+        for pair in pairs
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("subs")
+    make_submission(root, "bm25", toy_scores(1))
+    make_submission(root, "better", toy_scores(2, shift=0.3), url="https://example.org/x?a=1&b=2", training={"languages": ["de", "en"]})
+    make_submission(root, "same", toy_scores(3))
+    make_submission(
+        root, "evil", toy_scores(4),
+        description="<script>alert(1)</script> & friends",
+        authors="<b>Mallory</b>",
+        url="javascript:alert(1)",
+        paper='"><img src=x onerror=alert(2)>',
+        command="harness eval </pre><script>alert(4)</script>",
+        training={"languages": ["de"], "data": "<i>web</i>"},
+    )
+    make_submission(root, "partial", toy_scores(5, pairs=MOIR[:2] + CLIR))
+    out = tmp_path_factory.mktemp("site")
+    built = build_leaderboard(root, out)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
+    return SimpleNamespace(root=root, out=out, built=built, pages=pages)
+
+
+class Cells(HTMLParser):
+    """Every ``td`` of every ``table.board``: (table id, row system, td attributes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = self.system = None
+        self.cells = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.table = attrs.get("id")
+        elif tag == "tr" and "data-system" in attrs:
+            self.system = attrs["data-system"]
+        elif tag == "td" and self.table and self.system:
+            self.cells.append((self.table, self.system, attrs))
+
+
+def board_cells(page: str, measure: str = "AP"):
+    parser = Cells()
+    parser.feed(page)
+    return {(s, a["data-col"]): a for t, s, a in parser.cells if t == f"table-{measure}"}
+
+
+def column_index(page: str, measure: str, **wanted) -> str:
+    table = page[page.index(f'id="table-{measure}"'):]
+    for match in re.finditer(r"<th [^>]*data-col=\"(\d+)\"[^>]*>", table):
+        tag = match.group(0)
+        if all(f'data-{k}="{v}"' in tag for k, v in wanted.items()):
+            return match.group(1)
+    raise AssertionError(f"no column {wanted}")
+
+
+def test_every_page_is_written(site):
+    names = {"index.html", "compare.html", "dataset-toy.html"} | {f"system-{n}.html" for n in ("bm25", "better", "same", "evil", "partial")}
+    assert names == set(site.pages)
+    assert set(site.built.systems) == {"bm25", "better", "same", "evil", "partial"}
+    assert site.built.baseline == "bm25" and site.built.datasets == ["toy"]
+    index = site.pages["index.html"]
+    assert 'href="dataset-toy.html"' in index and 'href="system-evil.html"' in index
+    assert "paired t-test" in index and "Holm" in index and 'data-field="harness_version"' in index
+
+
+def test_values_appear_in_the_dataset_table(site):
+    page = site.pages["dataset-toy.html"]
+    cells = board_cells(page)
+    better = Submission.load(site.root / "better")
+    col = column_index(page, "AP", langs="de-en")
+    assert float(cells[("better", col)]["data-value"]) == pytest.approx(better.meta["pairs"]["toy/de-en"]["measures"]["AP"], abs=1e-12)
+    moir = column_index(page, "AP", kind="mean", setting="moir")
+    expected = np.mean([better.meta["pairs"][p]["measures"]["AP"] for p in MOIR])
+    assert float(cells[("better", moir)]["data-value"]) == pytest.approx(expected, abs=1e-12)
+    assert 'id="table-R@10"' in page
+
+
+def test_significance_marks_where_a_system_is_clearly_better(site):
+    page = site.pages["dataset-toy.html"]
+    cells = board_cells(page)
+    moir = column_index(page, "AP", kind="mean", setting="moir")
+    pair = column_index(page, "AP", langs="de-de")
+    assert cells[("better", moir)].get("data-mark") == "better"
+    assert cells[("better", pair)].get("data-mark") == "better"
+    assert "data-mark" not in cells[("bm25", moir)]  # the baseline carries no mark
+    assert "▲" in page
+
+
+def test_rank_intervals_count_the_systems_significantly_better_and_worse(site):
+    page = site.pages["dataset-toy.html"]
+    cells = board_cells(page)
+    moir = column_index(page, "AP", kind="mean", setting="moir")  # 'partial' lacks MoIR pairs: 4 ranked
+    assert (cells[("better", moir)]["data-rank"], cells[("better", moir)]["data-rank-worst"]) == ("1", "1")
+    for name in ("bm25", "same", "evil"):  # only 'better' beats them; they tie among themselves
+        assert (cells[(name, moir)]["data-rank"], cells[(name, moir)]["data-rank-worst"]) == ("2", "4"), name
+    assert ">2–4</span>" in page
+
+
+def test_a_system_missing_pairs_has_blanks_and_no_mean_where_it_misses_one(site):
+    page = site.pages["dataset-toy.html"]
+    cells = board_cells(page)
+    moir = column_index(page, "AP", kind="mean", setting="moir")
+    clir = column_index(page, "AP", kind="mean", setting="clir")
+    assert "data-value" not in cells[("partial", moir)]
+    assert "data-value" in cells[("partial", clir)]
+    assert "data-value" not in cells[("partial", column_index(page, "AP", langs="fr-fr"))]
+
+
+def test_untrusted_metadata_is_text_never_markup(site):
+    for name, page in site.pages.items():
+        assert "<script>alert" not in page, name
+        assert "<img src=x" not in page, name
+        assert "<b>Mallory" not in page and "<i>web" not in page, name
+        assert 'href="javascript:' not in page.lower(), name
+    evil = site.pages["system-evil.html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" in evil
+    assert "javascript:alert(1)" in evil  # shown, as text
+    assert "&lt;/pre&gt;&lt;script&gt;alert(4)&lt;/script&gt;" in evil
+    assert 'href="https://example.org/x?a=1&amp;b=2"' in site.pages["system-better.html"]
+
+
+def test_every_script_element_is_ours(site):
+    for name, page in site.pages.items():
+        opened = re.findall(r"<script[^>]*>", page)
+        closed = page.count("</script>")
+        assert len(opened) == closed, name
+        assert all(tag in ("<script>", '<script type="application/json" id="data-toy">') for tag in opened), (name, opened)
+
+
+def test_embedded_json_cannot_close_its_script_and_reads_back(site):
+    page = site.pages["compare.html"]
+    match = re.search(r'<script type="application/json" id="data-toy">(.*?)</script>', page, re.S)
+    blob = match.group(1)
+    assert "<" not in blob and ">" not in blob and "&" not in blob
+    data = json.loads(blob)
+    assert EVIL_MEASURE not in [m["name"] for m in data["measures"]]  # (this fixture has no evil measure)
+    assert set(data["systems"]) == set(site.built.systems)
+    s, c = len(data["systems"]), len(data["columns"])
+    assert len(data["values"][0]) == s * c and len(data["tests"][0]["p"]) == s * (s - 1) // 2 * c
+    assert escape_json(json.dumps({"x": "</script><!--&"})) == '{"x": "\\u003c/script\\u003e\\u003c!--\\u0026"}'
+
+
+def test_a_measure_name_with_markup_is_escaped_everywhere(tmp_path):
+    make_submission(tmp_path / "s", "bm25", toy_scores(1, measures=(EVIL_MEASURE, "AP")))
+    make_submission(tmp_path / "s", "other", toy_scores(2, measures=(EVIL_MEASURE, "AP")))
+    build_leaderboard(tmp_path / "s", tmp_path / "site")
+    for page in (tmp_path / "site").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert(3)" not in text, page.name
+    blob = re.search(r'id="data-toy">(.*?)</script>', (tmp_path / "site" / "compare.html").read_text(), re.S).group(1)
+    assert json.loads(blob)["measures"][0]["name"] == EVIL_MEASURE
+
+
+def test_links_are_relative_and_nothing_is_fetched(site):
+    files = set(site.pages)
+    for name, page in site.pages.items():
+        assert "cdn" not in page.lower(), name
+        assert not re.search(r"<link\b|<script[^>]*\bsrc=|@import|url\(", page), name
+        for attribute, target in re.findall(r'\b(href|src)="([^"]*)"', page):
+            if target.startswith("https://example.org/"):
+                assert name == "system-better.html"
+                continue
+            assert attribute == "href" and not target.startswith(("/", "http:", "https:", "//")), (name, target)
+            assert target.split("#")[0] in files, (name, target)
+
+
+def test_zero_shot_flags_follow_the_training_languages(site):
+    evil = site.pages["system-evil.html"]
+    assert 'data-lang="de" data-zero-shot="false"' in evil
+    assert 'data-lang="en" data-zero-shot="true"' in evil
+    assert 'data-lang="en" data-zero-shot="unknown"' in site.pages["system-bm25.html"]
+    assert "not stated" in site.pages["system-bm25.html"]
+    assert "harness eval --model bm25" in site.pages["system-bm25.html"]
+
+
+def test_the_tests_are_harness_compare_with_the_t_test(site):
+    names = ["bm25", "better", "same", "evil"]
+    subs = [Submission.load(site.root / n) for n in names]
+    scores = {s.name: read_scores(s, "toy", []) for s in subs}
+    board = dataset_board("toy", scores, baseline="bm25")
+    against = compare_submissions(subs, baseline="bm25", test="t", resamples=10)
+    all_pairs = compare_submissions(subs, test="t", family=["systems"], resamples=10)
+    for m, measure in enumerate(board.measures):
+        for c, column in enumerate(board.columns):
+            for s, name in enumerate(names):
+                assert board.values[m, s, c] == pytest.approx(against.value(name, measure.name, column.key), abs=1e-12)
+                if name != "bm25":
+                    expected = against.test(name, "bm25", measure.name, column.key)
+                    assert board.baseline_p_adjusted[m, s, c] == pytest.approx(expected.p_adjusted, rel=1e-9)
+                for o in range(s + 1, len(names)):
+                    k, _ = pair_index(s, o, len(names))
+                    expected = all_pairs.test(name, names[o], measure.name, column.key)
+                    assert board.p[m, k, c] == pytest.approx(expected.p, rel=1e-9)
+                    assert board.p_adjusted[m, k, c] == pytest.approx(expected.p_adjusted, rel=1e-9)
+                    assert board.difference[m, k, c] == pytest.approx(expected.mean_difference, abs=1e-12)
+
+
+def test_a_rebuild_gives_the_same_pages_but_for_the_date(site, tmp_path):
+    again = build_leaderboard(site.root, tmp_path / "again")
+    strip = lambda text: re.sub(r"<dd>\d{4}-\d\d-\d\dT[^<]*</dd>", "", text)  # noqa: E731
+    assert sorted(p.name for p in again.pages) == sorted(site.pages)
+    assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in again.pages)
+
+
+def test_file_names_and_urls_are_checked():
+    assert dataset_file("mmarco/v2") == "dataset-mmarco~v2.html"
+    assert system_file("a.b+c") == "system-a.b+c.html"
+    with pytest.raises(HarnessError):
+        system_file("../x")
+    assert safe_url("https://x.org/a") == "https://x.org/a"
+    for bad in ("javascript:alert(1)", "JAVASCRIPT:x", "http://x.org/\"onmouseover=1", "data:text/html,x", " https://x.org", None, 3):
+        assert safe_url(bad) is None
+
+
+def test_an_unknown_baseline_is_an_error_and_no_baseline_gives_rank_intervals_only(site, tmp_path):
+    with pytest.raises(HarnessError, match="baseline 'nope'"):
+        build_leaderboard(site.root, tmp_path / "x", baseline="nope")
+    built = build_leaderboard(site.root, tmp_path / "y", baseline=None)
+    page = (tmp_path / "y" / "dataset-toy.html").read_text()
+    assert built.baseline is None and "data-mark=" not in page and 'data-rank="1"' in page
+
+
+def test_identical_systems_get_p_one_and_share_the_rank_interval(tmp_path):
+    scores = toy_scores(1)
+    make_submission(tmp_path, "bm25", scores)
+    make_submission(tmp_path, "copy", scores)
+    make_submission(tmp_path, "near", {p: {m: {q: v + (1e-9 if q == "q000" else 0.0) for q, v in x.items()} for m, x in d.items()} for p, d in scores.items()})
+    subs = [Submission.load(tmp_path / n) for n in ("bm25", "copy", "near")]
+    board = dataset_board("toy", {s.name: read_scores(s, "toy", []) for s in subs}, baseline="bm25")
+    k, _ = pair_index(0, 1, 3)
+    assert np.all(board.p[:, k, :] == 1.0) and np.all(board.difference[:, k, :] == 0.0)
+    reference = compare_submissions(subs, test="t", resamples=10)
+    k, _ = pair_index(0, 2, 3)
+    assert board.p[0, k, 0] == pytest.approx(reference.test("bm25", "near", "AP", board.columns[0].key).p, rel=1e-9)
+    assert np.array_equal(board.best_rank[:, 0, :], board.best_rank[:, 1, :])
+    assert np.array_equal(board.worst_rank[:, 0, :], board.worst_rank[:, 1, :])  # (a constant 1e-9 gain over pairs is "significant" to a t-test)
+
+
+def test_the_cli_writes_the_site_and_reports_bad_input_in_one_line(site, tmp_path, capsys):
+    from harness.cli import main
+
+    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "cli"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "8 pages" in out and "5 systems on 1 dataset(s), 156 tests" in out and (tmp_path / "cli" / "index.html").is_file()
+    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "x"), "--baseline", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("harness: error: baseline 'nope' is not among the submissions") and "\n" not in err
+    assert main(["leaderboard", "--submissions", str(tmp_path / "missing"), "--out", str(tmp_path / "y")]) == 2
+    assert "no such submissions folder" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

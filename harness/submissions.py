@@ -97,6 +97,7 @@ class Submission:
                     f"{meta_path}: submission {name!r} was made by a different system or parameters; "
                     "choose another --name, or delete that folder"
                 )
+            submission.record_command(command)
             return submission
         meta = {
             "format_version": FORMAT_VERSION,
@@ -104,6 +105,7 @@ class Submission:
             "harness_version": __version__,
             "created": _now(),
             "command": command,
+            "commands": [command],
             "system": dict(system),
             "pairs": {},
         }
@@ -154,6 +156,19 @@ class Submission:
         self.meta["pairs"][str(pair)] = record.to_dict()
         self.meta["updated"] = _now()
         self.save()
+
+    def commands(self) -> list[str]:
+        """Every command that added pairs (one per dataset, typically), first one first."""
+        listed = self.meta.get("commands")
+        if isinstance(listed, list) and all(isinstance(c, str) for c in listed):
+            return list(listed)
+        return [self.meta["command"]] if isinstance(self.meta.get("command"), str) else []
+
+    def record_command(self, command: str) -> None:
+        """Remember ``command`` among those that made this submission (saved with the next pair)."""
+        known = self.commands()
+        if command not in known:
+            self.meta["commands"] = known + [command]
 
     def save(self) -> None:
         atomic_write_text(self.root / META_FILE, json.dumps(self.meta, indent=2, sort_keys=False, ensure_ascii=False) + "\n")

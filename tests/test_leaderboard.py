@@ -58,7 +58,7 @@ def site(tmp_path_factory):
         authors="<b>Mallory</b>",
         url="javascript:alert(1)",
         paper='"><img src=x onerror=alert(2)>',
-        command="harness eval </pre><script>alert(4)</script>",
+        commands=["harness eval </pre><script>alert(4)</script>"],
         training={"languages": ["de"], "data": "<i>web</i>"},
     )
     make_submission(root, "partial", toy_scores(5, pairs=MOIR[:2] + CLIR))

@@ -71,3 +71,17 @@ def test_meta_json_is_valid_after_save(tmp_path):
     sub.save()
     meta = json.loads((tmp_path / "s" / "meta.json").read_text())
     assert meta["name"] == "s" and meta["pairs"] == {} and meta["harness_version"]
+
+
+def test_every_command_that_added_pairs_is_recorded_once(tmp_path):
+    from types import SimpleNamespace
+
+    first = Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset a")
+    pair = PairId.parse("xquad-r/en-en")
+    first.add_pair(pair, PairRecord(str(pair), "moir", {"AP": 1.0}, 1), SimpleNamespace(per_query={"AP": {"q": 1.0}}), None)
+    again = Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset b")
+    Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset a").record_command("harness eval --dataset a")
+    pair = PairId.parse("mlqa-r/en-en")
+    again.add_pair(pair, PairRecord(str(pair), "moir", {"AP": 1.0}, 1), SimpleNamespace(per_query={"AP": {"q": 1.0}}), None)
+    assert Submission.load(tmp_path / "s").commands() == ["harness eval --dataset a", "harness eval --dataset b"]
+    assert Submission.load(tmp_path / "s").meta["command"] == "harness eval --dataset a"

@@ -160,7 +160,7 @@ def system_view(
         "training_stated": training is not None,
         "training_languages": trained,
         "training_data": _text(training.get("data")) if training else None,
-        "command": _text(meta.get("command")),
+        "commands": submission.commands(),
         "created": _text(meta.get("created")),
         "updated": _text(meta.get("updated")),
         "harness_version": _text(meta.get("harness_version")),

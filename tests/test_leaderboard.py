@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.report.leaderboard import build_leaderboard, dataset_board
 from harness.report.leaderboard.pages import dataset_file, escape_json, safe_url, system_file
-from harness.report.leaderboard.site import read_scores
+from harness.report.leaderboard.score_cache import ScoreCache
 from harness.stats import compare_submissions
 from harness.stats.all_pairs import pair_index
 from harness.submissions import PairRecord, Submission
@@ -224,7 +225,7 @@ def test_zero_shot_flags_follow_the_training_languages(site):
 def test_the_tests_are_harness_compare_with_the_t_test(site):
     names = ["bm25", "better", "same", "evil"]
     subs = [Submission.load(site.root / n) for n in names]
-    scores = {s.name: read_scores(s, "toy", []) for s in subs}
+    scores = {s.name: ScoreCache(None).read(s, "toy", []) for s in subs}
     board = dataset_board("toy", scores, baseline="bm25")
     against = compare_submissions(subs, baseline="bm25", test="t", resamples=10)
     all_pairs = compare_submissions(subs, test="t", family=["systems"], resamples=10)
@@ -243,11 +244,30 @@ def test_the_tests_are_harness_compare_with_the_t_test(site):
                     assert board.difference[m, k, c] == pytest.approx(expected.mean_difference, abs=1e-12)
 
 
-def test_a_rebuild_gives_the_same_pages_but_for_the_date(site, tmp_path):
-    again = build_leaderboard(site.root, tmp_path / "again")
+def test_a_rebuild_reads_the_cache_and_a_changed_file_is_read_again(site, tmp_path):
     strip = lambda text: re.sub(r"<dd>\d{4}-\d\d-\d\dT[^<]*</dd>", "", text)  # noqa: E731
+    again = build_leaderboard(site.root, site.out)
+    assert again.cache == "score cache: 5 hit(s), 0 miss(es)"
     assert sorted(p.name for p in again.pages) == sorted(site.pages)
     assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in again.pages)
+    uncached = build_leaderboard(site.root, tmp_path / "uncached", cache=False)
+    assert uncached.cache == "score cache: off" and not (tmp_path / "uncached" / ".cache").exists()
+    assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in uncached.pages)
+
+    copy = tmp_path / "subs"
+    shutil.copytree(site.root, copy)
+    first = build_leaderboard(copy, tmp_path / "changed")
+    per_query = copy / "better" / "pairs" / "toy" / "de-de" / "per-query.tsv"
+    lines = per_query.read_text().splitlines()
+    fields = lines[1].split("\t")
+    lines[1] = "\t".join([fields[0], "0.0", *fields[2:]])  # 'better' loses its first query's AP on de-de
+    per_query.write_text("\n".join(lines) + "\n")
+    changed = build_leaderboard(copy, tmp_path / "changed")
+    assert first.cache == "score cache: 0 hit(s), 5 miss(es)" and changed.cache == "score cache: 4 hit(s), 1 miss(es)"
+    page = (tmp_path / "changed" / "dataset-toy.html").read_text()
+    column = column_index(page, "AP", langs="de-de")
+    expected = np.mean([float(line.split("\t")[1]) for line in lines[1:]])
+    assert float(board_cells(page)[("better", column)]["data-value"]) == pytest.approx(expected, abs=1e-12)
 
 
 def test_file_names_and_urls_are_checked():
@@ -274,7 +294,7 @@ def test_identical_systems_get_p_one_and_share_the_rank_interval(tmp_path):
     make_submission(tmp_path, "copy", scores)
     make_submission(tmp_path, "near", {p: {m: {q: v + (1e-9 if q == "q000" else 0.0) for q, v in x.items()} for m, x in d.items()} for p, d in scores.items()})
     subs = [Submission.load(tmp_path / n) for n in ("bm25", "copy", "near")]
-    board = dataset_board("toy", {s.name: read_scores(s, "toy", []) for s in subs}, baseline="bm25")
+    board = dataset_board("toy", {s.name: ScoreCache(None).read(s, "toy", []) for s in subs}, baseline="bm25")
     k, _ = pair_index(0, 1, 3)
     assert np.all(board.p[:, k, :] == 1.0) and np.all(board.difference[:, k, :] == 0.0)
     reference = compare_submissions(subs, test="t", resamples=10)

@@ -15,9 +15,10 @@ from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.report.leaderboard.board import DatasetBoard, dataset_board
 from harness.report.leaderboard.pages import checked_file, dataset_file, environment, system_file
+from harness.report.leaderboard.score_cache import ScoreCache
 from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
 from harness.stats.corrections import CORRECTIONS
-from harness.submissions import META_FILE, PER_QUERY_FILE, PerQueryTable, Submission, check_name
+from harness.submissions import META_FILE, Submission, check_name
 
 DEFAULT_BASELINE = "bm25"
 TEST_TITLE = "paired t-test"
@@ -36,6 +37,7 @@ class LeaderboardSite:
     timings: dict[str, float]
     notes: list[str] = field(default_factory=list)
     bytes_written: int = 0
+    cache: str = ""
 
     @property
     def index(self) -> Path:
@@ -59,6 +61,7 @@ def build_leaderboard(
     confidence: float = 0.95,
     digits: int = 4,
     heatmap_png: bool = False,
+    cache: bool = True,
     progress: bool = False,
 ) -> LeaderboardSite:
     """Write the leaderboard of every submission under ``submissions_dir`` to ``out_dir``.
@@ -66,7 +69,8 @@ def build_leaderboard(
     ``baseline`` names the system the ▲/▼ marks compare with on each dataset it holds; the default
     ``bm25`` is used where present (rank intervals only where absent); ``None`` shows no baseline.
     ``heatmap_png`` embeds matplotlib heatmaps of the pair matrices (about a second each) instead of
-    HTML ones.
+    HTML ones. ``cache`` keeps parsed per-query scores in ``out_dir/.cache`` so that a rebuild
+    parses only the files that changed.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -89,8 +93,9 @@ def build_leaderboard(
     datasets = sorted({PairId.parse(p).dataset for s in submissions for p in s.meta["pairs"]})
 
     mark = time.perf_counter()
+    scores = ScoreCache(out / ".cache" / "scores" if cache else None)
     held = {
-        dataset: {s.name: scores for s in submissions if (scores := read_scores(s, dataset, notes))}
+        dataset: {s.name: tables for s in submissions if (tables := scores.read(s, dataset, notes))}
         for dataset in _progress(datasets, progress, "reading scores")
     }
     timings["read scores"] = time.perf_counter() - mark
@@ -117,7 +122,8 @@ def build_leaderboard(
     timings["write"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     tests = sum(b.tests for b in boards.values())
-    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size)
+    cache_note = f"score cache: {scores.hits} hit(s), {scores.misses} miss(es)" if cache else "score cache: off"
+    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note)
 
 
 def _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress) -> dict[str, str]:
@@ -181,19 +187,6 @@ def load_submissions(source: Path, notes: list[str]) -> list[Submission]:
             notes.append(f"{folder.name}: left out (no pairs)")
         else:
             out.append(submission)
-    return out
-
-
-def read_scores(submission: Submission, dataset: str, notes: list[str]) -> dict[str, PerQueryTable]:
-    """pair -> per-query table of one submission on one dataset; unreadable pairs are left out with a note."""
-    out = {}
-    for pair in sorted(p for p in submission.meta["pairs"] if PairId.parse(p).dataset == dataset):
-        try:
-            out[pair] = submission.per_query_table(PairId.parse(pair))
-        except FileNotFoundError:
-            notes.append(f"{submission.name}: {pair} has no {PER_QUERY_FILE}; left out")
-        except HarnessError as error:
-            notes.append(f"{submission.name}: {pair} left out ({error})")
     return out
 
 

@@ -242,6 +242,13 @@ def test_the_tests_are_harness_compare_with_the_t_test(site):
                     assert board.p[m, k, c] == pytest.approx(expected.p, rel=1e-9)
                     assert board.p_adjusted[m, k, c] == pytest.approx(expected.p_adjusted, rel=1e-9)
                     assert board.difference[m, k, c] == pytest.approx(expected.mean_difference, abs=1e-12)
+    pairwise = compare_submissions([subs[1], subs[0]], baseline="bm25", test="t", resamples=10)  # better vs bm25
+    k, _ = pair_index(0, 1, len(names))
+    for m, measure in enumerate(board.measures):
+        for c, column in enumerate(board.columns):
+            expected = pairwise.test("better", "bm25", measure.name, column.key)
+            assert board.comparison_p_adjusted[m, k, c] == pytest.approx(expected.p_adjusted, rel=1e-9)
+    assert not np.allclose(board.comparison_p_adjusted[:, k, :], board.p_adjusted[:, k, :])  # not the all-pairs family
 
 
 def test_a_rebuild_reads_the_cache_and_a_changed_file_is_read_again(site, tmp_path):

@@ -9,7 +9,9 @@ method:
   columns x measures: the p-values of ``harness compare --baseline B --test t --dataset D``;
 - **rank intervals**: every unordered pair of systems, one family per dataset, column and measure
   (``harness compare --test t --family systems``). A system's interval runs from 1 + the systems
-  significantly better to S - the systems significantly worse.
+  significantly better to S - the systems significantly worse;
+- **two-system comparisons** (the comparison page): one family per pair of systems and dataset,
+  over its columns x measures (``harness compare A B --baseline B --test t --dataset D``).
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ class DatasetBoard:
     units: np.ndarray  # M x C: queries (or pairs, for a mean) the column is tested on
     p: np.ndarray  # M x K x C
     p_adjusted: np.ndarray  # M x K x C, all-pairs family per (column, measure)
+    comparison_p_adjusted: np.ndarray  # M x K x C, one family per pair of systems (columns x measures)
     difference: np.ndarray  # M x K x C, system i - system j of pair k
     half_width: np.ndarray  # M x K x C
     best_rank: np.ndarray  # M x S x C (0: no value)
@@ -119,8 +122,11 @@ def dataset_board(
             low, high = rank_intervals(holders.size, result.first, result.second, first_better, p_adjusted[m, k, c] < alpha)
             best[m, holders, c], worst[m, holders, c] = low, high
 
+    comparison_adjusted = np.full_like(p, np.nan)
+    for k in range(p.shape[1]):  # NaN (untested) stays NaN and is not counted
+        comparison_adjusted[:, k, :] = adjust(p[:, k, :].ravel()).reshape(p.shape[0], p.shape[2])
     board = DatasetBoard(
-        dataset, systems, measures, columns, values, units_n, p, p_adjusted, difference, half, best, worst,
+        dataset, systems, measures, columns, values, units_n, p, p_adjusted, comparison_adjusted, difference, half, best, worst,
         None, None, None, notes, tests,
     )
     if baseline is not None and baseline in systems:

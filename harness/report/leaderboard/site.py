@@ -140,6 +140,7 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
         "baseline": baseline,
         "baseline_family": f"{correction_title} over systems × columns × measures, one family per dataset",
         "all_pairs_family": f"{correction_title} over every pair of systems, one family per dataset, column and measure",
+        "comparison_family": f"{correction_title} over the columns × measures of the two systems on the dataset (one family per pair of systems)",
         "seed": "none (the t-test does not resample)",
     }
     links = {"datasets": [(d, dataset_file(d)) for d in boards], "systems": [(s.name, system_file(s.name)) for s in submissions]}

@@ -226,7 +226,8 @@ def _numbers(values: np.ndarray, spec: str) -> str:
 
 def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
     """Per dataset, the JSON the comparison page reads: values (M x S x C), and per measure the
-    all-pairs tests as flat arrays indexed ``k * C + c`` (raw p, adjusted p, interval half-width);
+    all-pairs tests as flat arrays indexed ``k * C + c`` (raw p, p adjusted within the pair of
+    systems' family, interval half-width);
     the page takes a difference from the values (every test of a column runs on the same units)."""
     blocks = []
     for dataset, board in boards.items():
@@ -242,7 +243,7 @@ def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
             ],
         }
         tests = ",".join(
-            '{"p":' + _numbers(board.p[m], ".3g") + ',"q":' + _numbers(board.p_adjusted[m], ".3g")
+            '{"p":' + _numbers(board.p[m], ".3g") + ',"q":' + _numbers(board.comparison_p_adjusted[m], ".3g")
             + ',"h":' + _numbers(board.half_width[m], ".4g") + "}"
             for m in range(len(board.measures))
         )

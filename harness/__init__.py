@@ -9,7 +9,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API_VERBS = ("compare", "evaluate", "evaluate_run", "leaderboard", "list_datasets", "list_models", "submit", "validate")
+_API_VERBS = ("codeswitch", "compare", "evaluate", "evaluate_run", "leaderboard", "list_datasets", "list_models", "submit", "validate")
 
 
 def __getattr__(name: str) -> Any:

@@ -256,6 +256,40 @@ def validate(path: str | os.PathLike[str]) -> list[Any]:
     return validate_path(path)
 
 
+def codeswitch(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    method: str,
+    lexicons: Sequence[str | os.PathLike[str]],
+    p: float = 0.5,
+    seed: int = 0,
+    policy: str = "first",
+    query_lang: str | None = None,
+    doc_lang: str | None = None,
+):
+    """Write a code-switched copy of a training file (``query<TAB>positive[<TAB>negative...]``).
+
+    ``lexicons`` are paths, or ``LANG=PATH``: MUSE dictionaries named ``en-LANG.txt[.gz]`` for
+    ``bl-cs``/``ml-cs``, parallel-title files for ``wiki-cs``. Returns a
+    :class:`~harness.codeswitch.training_file.SwitchReport` (shares of words switched per side).
+    """
+    from harness.codeswitch.training_file import switch_file
+    from harness.lexicons import read_muse, read_titles
+
+    read = read_titles if method == "wiki-cs" else read_muse
+    loaded = {}
+    for item in lexicons:
+        lang, _, path = str(item).rpartition("=") if "=" in str(item) else ("", "", str(item))
+        lexicon = read(path, target=lang or None) if method == "wiki-cs" else read(path, "en" if lang else None, lang or None)
+        if lexicon.source != "en":
+            raise HarnessError(f"{path}: a {method} lexicon translates from English; this one is {lexicon.source}->{lexicon.target}")
+        loaded[lexicon.target] = lexicon
+    return switch_file(
+        source, target, method, loaded, p=p, seed=seed, policy=policy, query_lang=query_lang, doc_lang=doc_lang
+    )
+
+
 def leaderboard(
     out_dir: str | os.PathLike[str] = "leaderboards",
     *,

@@ -149,6 +149,26 @@ def _parser() -> argparse.ArgumentParser:
     lb.add_argument("--quiet", action="store_true", help="no progress bars")
     lb.set_defaults(handler=_leaderboard)
 
+    cs = commands.add_parser(
+        "codeswitch",
+        help="write a code-switched copy of a training file (BL-CS, ML-CS, Wiki-CS; SPEC section 4)",
+        description="IN is UTF-8 TSV, one 'query<TAB>positive[<TAB>negative...]' a line. Prints the share of words switched per side.",
+    )
+    cs.add_argument("source", metavar="IN")
+    cs.add_argument("target", metavar="OUT")
+    cs.add_argument("--method", required=True, choices=["bl-cs", "ml-cs", "wiki-cs"])
+    cs.add_argument(
+        "--lexicon", action="append", required=True, metavar="[LANG=]PATH",
+        help="MUSE en-LANG.txt[.gz] (bl-cs, ml-cs) or a title-pair file (wiki-cs); repeatable",
+    )
+    cs.add_argument("--p", type=float, default=0.5, help="replacement probability per word (bl-cs, ml-cs; default 0.5)")
+    cs.add_argument("--seed", type=int, default=0)
+    cs.add_argument("--policy", choices=["first", "all"], default="first", help="first translation, or one drawn among all")
+    cs.add_argument("--query-lang", help="bl-cs: the language queries are switched to (en: unchanged)")
+    cs.add_argument("--doc-lang", help="bl-cs: the language documents are switched to (en: unchanged)")
+    cs.add_argument("--format", choices=["table", "json"], default="table")
+    cs.set_defaults(handler=_codeswitch)
+
     ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(handler=_datasets)
@@ -342,6 +362,17 @@ def _validate(args: argparse.Namespace, command: str) -> int:
         notes = sum(f.severity == "note" for f in findings)
         print(f"{path}: {summary}" + (f", {notes} note(s)" if notes else ""))
     return 1 if invalid else 0
+
+
+def _codeswitch(args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    report = api.codeswitch(
+        args.source, args.target, method=args.method, lexicons=args.lexicon, p=args.p, seed=args.seed,
+        policy=args.policy, query_lang=args.query_lang, doc_lang=args.doc_lang,
+    )
+    print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.summary())
+    return 0
 
 
 def _leaderboard(args: argparse.Namespace, command: str) -> int:

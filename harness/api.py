@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
+from harness.progress import progress as progress_bar
 from harness.submissions import PairRecord, Submission, check_name
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
@@ -77,7 +78,7 @@ def evaluate(
     )
     root = resolve_data_dir(data_dir)
     report = Report([], submission)
-    for pair in _progress(pair_ids, progress, "pairs"):
+    for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
         if submission.has_pair(pair) and not force:
             report.skipped.append(str(pair))
             report.records.append(submission.pair_record(pair))
@@ -422,11 +423,3 @@ def _comma(value: str | Sequence[str] | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return ",".join(value)
-
-
-def _progress(items: Sequence[PairId], enabled: bool, unit: str):
-    if not enabled or len(items) < 2:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, unit=unit.rstrip("s"), desc=unit, leave=False)

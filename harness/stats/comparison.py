@@ -21,6 +21,7 @@ import numpy as np
 from harness import __version__
 from harness.datasets.pairs import SETTINGS, PairId
 from harness.errors import HarnessError
+from harness.progress import progress as progress_bar
 from harness.evaluation.measures import Measure, parse_measure
 from harness.stats.corrections import CORRECTIONS, get_correction
 from harness.stats.effects import effect_sizes
@@ -222,7 +223,7 @@ def compare_submissions(
 
     values: dict[tuple[str, str, str], float] = {}
     raw: list[dict[str, Any]] = []
-    for column in _progress(columns, progress):
+    for column in progress_bar(columns, progress, "testing", unit="column"):
         # every comparison and measure of a column in one matrix: one pass over the resampling plan
         blocks, cells = [], []
         for measure in chosen:
@@ -480,11 +481,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
-
-
-def _progress(columns: Sequence[Column], enabled: bool):
-    if not enabled:
-        return columns
-    from tqdm import tqdm
-
-    return tqdm(columns, unit="column", desc="testing", leave=False)

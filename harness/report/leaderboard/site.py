@@ -4,15 +4,14 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness import __version__
 from harness.atomic import atomic_write_text
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
+from harness.progress import progress as progress_bar
 from harness.report.leaderboard.board import DatasetBoard, dataset_board
 from harness.report.leaderboard.pages import checked_file, dataset_file, environment, system_file
 from harness.report.leaderboard.score_cache import ScoreCache
@@ -96,14 +95,14 @@ def build_leaderboard(
     scores = ScoreCache(out / ".cache" / "scores" if cache else None)
     held = {
         dataset: {s.name: tables for s in submissions if (tables := scores.read(s, dataset, notes))}
-        for dataset in _progress(datasets, progress, "reading scores")
+        for dataset in progress_bar(datasets, progress, "reading scores")
     }
     timings["read scores"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     boards: dict[str, DatasetBoard] = {
         d: dataset_board(d, held[d], baseline=baseline, correction=correction, alpha=alpha, confidence=confidence)
-        for d in _progress(datasets, progress, "testing")
+        for d in progress_bar(datasets, progress, "testing")
         if held[d]
     }
     timings["tests"] = time.perf_counter() - mark
@@ -161,7 +160,7 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
         pages[dataset_file(dataset)] = env.get_template("dataset.html.j2").render(
             info=info, links=links, view=dataset_view(board, digits), title=f"{dataset} · Leaderboard"
         )
-    for submission in _progress(submissions, progress, "system pages"):
+    for submission in progress_bar(submissions, progress, "system pages"):
         view = system_view(submission, boards, digits, heatmap_png, TEST_TITLE)
         pages[system_file(submission.name)] = env.get_template("system.html.j2").render(
             info=info, links=links, view=view, title=f"{submission.name} · Leaderboard"
@@ -189,11 +188,3 @@ def load_submissions(source: Path, notes: list[str]) -> list[Submission]:
         else:
             out.append(submission)
     return out
-
-
-def _progress(items: Sequence[Any], enabled: bool, desc: str) -> Iterable[Any]:
-    if not enabled:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, leave=False)

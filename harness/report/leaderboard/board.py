@@ -68,6 +68,11 @@ class DatasetBoard:
     notes: list[str]
     tests: int
 
+    def mark(self, m: int, s: int, c: int) -> int:
+        """+1/-1 where system ``s`` is significantly better/worse than the baseline, else 0 (the
+        baseline's own row, untested cells, and every cell of a board without a baseline)."""
+        return 0 if self.baseline_mark is None else int(self.baseline_mark[m, s, c])
+
     def difference_to(self, system: int, other: int) -> np.ndarray:
         """M x C differences ``system - other``."""
         k, sign = pair_index(system, other, len(self.systems))
@@ -206,10 +211,7 @@ def _mark_against_baseline(board: DatasetBoard, baseline: str, adjust, alpha: fl
     for m, measure in enumerate(board.measures):
         if not measure.higher_is_better:
             oriented[m] = -oriented[m]
-    adjusted = np.full(shape, np.nan)
-    tested = ~np.isnan(raw)
-    if tested.any():
-        adjusted[tested] = adjust(raw[tested])
+    adjusted = adjust(raw.ravel()).reshape(shape)  # NaN (the baseline's row, untested cells) stays NaN, uncounted
     significant = adjusted < alpha
     board.baseline = baseline
     board.baseline_p_adjusted = adjusted

@@ -32,16 +32,15 @@ def heatmap_view(board: DatasetBoard, name: str, digits: int, png: bool, test_ti
         return None
     s, m = board.systems.index(name), 0
     measure = board.measures[m]
-    marked = board.baseline_mark is not None and name != board.baseline
     cells = {}
     for c, column in enumerate(board.columns):
         if not column.is_average and not math.isnan(board.values[m, s, c]):
-            cells[column.langs] = (float(board.values[m, s, c]), int(board.baseline_mark[m, s, c]) if marked else 0)
+            cells[column.langs] = (float(board.values[m, s, c]), board.mark(m, s, c))
     if not cells:
         return None
     order = lambda codes: sorted(set(codes), key=lambda code: (code == MULTILINGUAL, code))  # noqa: E731
     queries, docs = order(q for q, _ in cells), order(d for _, d in cells)
-    against = board.baseline if marked else None
+    against = board.baseline if board.baseline_mark is not None and name != board.baseline else None
     if png:
         return {"png": _png(board, name, queries, docs, cells, against, digits, test_title), "measure": measure.name}
     finite = [v for v, _ in cells.values()]

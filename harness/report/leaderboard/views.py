@@ -84,7 +84,7 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
         adjusted = board.baseline_p_adjusted[m, s, c]
         if not math.isnan(adjusted):
             difference = board.difference_to(s, board.systems.index(board.baseline))[m, c]
-            cell["mark"] = int(board.baseline_mark[m, s, c])
+            cell["mark"] = board.mark(m, s, c)
             cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g}"
     return cell
 
@@ -171,7 +171,7 @@ def system_view(
 def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, trained) -> list[dict[str, Any]]:
     column_at = {c.key: i for i, c in enumerate(board.columns)} if board is not None else {}
     measure_at = {x.name: i for i, x in enumerate(board.measures)} if board is not None else {}
-    marked = board is not None and board.baseline_mark is not None and name != board.baseline and name in board.systems
+    s = board.systems.index(name) if board is not None and name in board.systems else None
     rows = []
     for record in sorted(records, key=lambda r: (SETTINGS.index(r.setting) if r.setting in SETTINGS else len(SETTINGS), r.pair)):
         pair = PairId.parse(record.pair)
@@ -180,8 +180,8 @@ def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, tr
             value = record.measures.get(measure)
             cell = {"text": format_value(value, decimals[measure]) if isinstance(value, (int, float)) else "", "mark": 0, "value": value}
             c, m = column_at.get(record.pair), measure_at.get(measure)
-            if marked and c is not None and m is not None:
-                cell["mark"] = int(board.baseline_mark[m, board.systems.index(name), c])
+            if s is not None and c is not None and m is not None:
+                cell["mark"] = board.mark(m, s, c)
             cells.append(cell)
         unseen = None if trained is None else [x for x in (pair.query_lang, pair.doc_lang) if x != MULTILINGUAL and x not in trained]
         rows.append({
@@ -196,7 +196,6 @@ def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any
     if name not in board.systems:
         return []
     s = board.systems.index(name)
-    marked = board.baseline_mark is not None and name != board.baseline
     out = []
     for m, measure in enumerate(board.measures):
         decimals = decimals_for([v for v in board.values[m].ravel().tolist() if not math.isnan(v)], digits)
@@ -208,7 +207,7 @@ def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any
             out.append({
                 "setting": SETTING_TITLES[column.setting], "measure": measure.name, "text": format_value(float(value), decimals),
                 "rank": best, "rank_text": rank_text(best, worst), "of": int(np.sum(board.best_rank[m, :, c] > 0)),
-                "mark": int(board.baseline_mark[m, s, c]) if marked else 0,
+                "mark": board.mark(m, s, c),
             })
     return out
 

@@ -282,7 +282,7 @@ def codeswitch(
     loaded = {}
     for item in lexicons:
         lang, _, path = str(item).rpartition("=") if "=" in str(item) else ("", "", str(item))
-        lexicon = read(path, target=lang or None) if method == "wiki-cs" else read(path, "en" if lang else None, lang or None)
+        lexicon = read(path, "en" if lang else None, lang or None)
         if lexicon.source != "en":
             raise HarnessError(f"{path}: a {method} lexicon translates from English; this one is {lexicon.source}->{lexicon.target}")
         loaded[lexicon.target] = lexicon

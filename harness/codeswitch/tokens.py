@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.lexicons.words import WORD
+from harness.lexicons.words import WORD, words
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,8 @@ def substitute_words(text: str, replacement: Callable[[str], str | None]) -> Swi
             switched += 1
     parts.append(text[at:])
     return Switched("".join(parts), count, switched)
+
+
+def unchanged(text: str) -> Switched:
+    """``text`` as it is, its words counted (the English side of a switched instance)."""
+    return Switched(text, len(words(text)), 0)

@@ -21,7 +21,7 @@ import numpy as np
 from harness.atomic import atomic_open
 from harness.codeswitch.bilingual import bl_cs
 from harness.codeswitch.multilingual import ml_cs
-from harness.codeswitch.tokens import Switched
+from harness.codeswitch.tokens import Switched, unchanged
 from harness.codeswitch.wiki import wiki_cs
 from harness.errors import HarnessError
 from harness.lexicons.lexicon import Lexicon, numbered_lines
@@ -115,7 +115,7 @@ def switch_file(
 
 
 def _unchanged(text: str, rng: np.random.Generator) -> Switched:
-    return wiki_cs(text, None)
+    return unchanged(text)
 
 
 def _sides(method: str, lexicons: Mapping[str, Lexicon], p: float, policy: str, query_lang: str | None, doc_lang: str | None):

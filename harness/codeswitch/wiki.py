@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from harness.codeswitch.tokens import Switched
+from harness.codeswitch.tokens import Switched, unchanged
 from harness.lexicons.lexicon import Lexicon
 from harness.lexicons.words import WORD
 
@@ -17,7 +17,7 @@ def wiki_cs(text: str, titles: Lexicon | None, *, max_ngram: int = MAX_NGRAM) ->
     (scikit-learn's English list). ``switched`` counts the words replaced. ``titles=None`` is
     English: the text as it is."""
     if titles is None:
-        return Switched(text, len(WORD.findall(text)), 0)
+        return unchanged(text)
     lowered = text.lower()
     spans = [(m.start(), m.end()) for m in WORD.finditer(lowered)]
     parts: list[str] = []

@@ -24,9 +24,11 @@ def clean_title(title: str) -> str:
     return " ".join(text.lower().split())
 
 
-def read_titles(path: str | os.PathLike[str], source: str = "en", target: str | None = None) -> Lexicon:
-    """Read a title-pair file; ``target`` defaults to the name's ``SRC-TGT`` part where there is one."""
+def read_titles(path: str | os.PathLike[str], source: str | None = None, target: str | None = None) -> Lexicon:
+    """Read a title-pair file (English titles first unless ``source`` says otherwise); ``target``
+    defaults to the name's ``en-XX`` part where there is one."""
     path = Path(path)
+    source = source or "en"
     if target is None:
         match = re.match(r"^[a-z]{2,3}-([a-z]{2,3})\b", path.name)
         if match is None:

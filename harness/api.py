@@ -1,7 +1,9 @@
 """The public verbs of the harness; the CLI is a thin wrapper over these, and notebooks call them directly."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +79,7 @@ def evaluate(
         submissions_dir, name or _default_name(model, model_params), system, command or _api_command(model, dataset, pairs, setting)
     )
     root = resolve_data_dir(data_dir)
+    ranker.data_dir = root
     report = Report([], submission)
     for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
         if submission.has_pair(pair) and not force:
@@ -91,6 +94,7 @@ def evaluate(
         timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
         record = _record(pair, evaluation, task.notes, timings, run.metadata)
         submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
+        _note_training(submission.meta, run.metadata)
         submission.add_pair(pair, record, evaluation, run)
         report.records.append(record)
         report.evaluations[str(pair)] = evaluation
@@ -143,6 +147,7 @@ def evaluate_run(
         )
         record.details["run_file"] = Path(run).name
         submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
+        _note_training(submission.meta, run.metadata)
         submission.add_pair(pair, record, evaluation, parsed_run)
         report.submission = submission
     return report
@@ -276,16 +281,9 @@ def codeswitch(
     :class:`~harness.codeswitch.training_file.SwitchReport` (shares of words switched per side).
     """
     from harness.codeswitch.training_file import switch_file
-    from harness.lexicons import read_muse, read_titles
+    from harness.lexicons.english_lexicons import read_english_lexicons
 
-    read = read_titles if method == "wiki-cs" else read_muse
-    loaded = {}
-    for item in lexicons:
-        lang, _, path = str(item).rpartition("=") if "=" in str(item) else ("", "", str(item))
-        lexicon = read(path, "en" if lang else None, lang or None)
-        if lexicon.source != "en":
-            raise HarnessError(f"{path}: a {method} lexicon translates from English; this one is {lexicon.source}->{lexicon.target}")
-        loaded[lexicon.target] = lexicon
+    loaded = read_english_lexicons(lexicons, "titles" if method == "wiki-cs" else "muse")
     return switch_file(
         source, target, method, loaded, p=p, seed=seed, policy=policy, query_lang=query_lang, doc_lang=doc_lang
     )
@@ -405,9 +403,30 @@ def _check_run_queries(run, task, path) -> None:
         )
 
 
+def _note_training(meta: dict[str, Any], run_metadata: Mapping[str, Any]) -> None:
+    """Unite the languages a trained model saw into the submission's ``training`` record, so the
+    leaderboard can flag zero-shot languages (per-pair details stay in each pair's run metadata)."""
+    seen = run_metadata.get("training_languages")
+    if not isinstance(seen, list):
+        return
+    training = meta.setdefault("training", {})
+    training["languages"] = sorted(set(training.get("languages", [])) | set(seen))
+    data = run_metadata.get("training_data")
+    if isinstance(data, Mapping) and data.get("source"):
+        sources = set(filter(None, training.get("data", "").split("; "))) | {str(data["source"])}
+        training["data"] = "; ".join(sorted(sources))[:500]
+
+
 def _default_name(model: str, params: Mapping[str, Any] | None) -> str:
-    suffix = "".join(f"-{k}{v}" for k, v in sorted((params or {}).items()))
-    return f"{model}{suffix}"
+    """``model-key1value1-...``, each value cut to a safe path component (a backbone to its last part)."""
+    parts = [model]
+    for key, value in sorted((params or {}).items()):
+        text = Path(str(value).rstrip("/")).name if key == "backbone" else str(value)
+        parts.append(key + re.sub(r"[^A-Za-z0-9._+]+", "_", text))
+    name = "-".join(parts)
+    if len(name) > 128:
+        name = name[:111] + "-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+    return name
 
 
 def _api_command(model: str, dataset: str, pairs, setting) -> str:

@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--pairs", help="comma-separated Q-D pairs of the dataset, e.g. de-en,en-de,ar-xx")
     ev.add_argument("--setting", choices=["moir", "clir", "mlir"], help="keep only the pairs of one setting")
     ev.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a model parameter (repeatable), e.g. k1=1.2")
+    ev.add_argument("--backbone", metavar="ID_OR_PATH", help="neural models: the Hugging Face checkpoint (same as --param backbone=...)")
     ev.add_argument("--measures", help="comma-separated measures (ir-measures names, plus RankDistance), e.g. AP,nDCG@10,RR@10")
     ev.add_argument(
         "--tie-break",
@@ -174,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     ds.set_defaults(handler=_datasets)
 
     md = commands.add_parser("models", help="list registered model adapters and their parameters")
+    md.add_argument("name", nargs="?", help="one model: every parameter with its type, default and meaning")
     md.add_argument("--format", choices=["table", "json"], default="table")
     md.set_defaults(handler=_models)
     return parser
@@ -188,12 +190,15 @@ def _eval(args: argparse.Namespace, command: str) -> int:
             raise HarnessError("--model needs --dataset (a dataset id such as xquad-r, or a pair such as xquad-r/de-en)")
         if args.qrels:
             raise HarnessError("--qrels goes with --run, not --model")
+    elif args.backbone:
+        raise HarnessError("--backbone goes with --model (a neural adapter), not --run")
+    if args.model:
         report = api.evaluate(
             args.model,
             args.dataset,
             pairs=args.pairs,
             setting=args.setting,
-            model_params=_params(args.param),
+            model_params=_model_params(args),
             data_dir=args.data_dir,
             name=args.name,
             submissions_dir=args.submissions,
@@ -442,11 +447,41 @@ def _models(args: argparse.Namespace, command: str) -> int:
         return 0
     from tabulate import tabulate
 
-    table = [
-        [r["name"], r["description"], ", ".join(f"{p['name']}={p['default']}" for p in r["parameters"])] for r in rows
-    ]
+    if args.name:
+        from harness.models import get_spec
+
+        spec = get_spec(args.name).as_dict()
+        print(f"{spec['name']}: {spec['description']}\n")
+        print(tabulate([[p["name"], p["type"], p["default"], p["description"]] for p in spec["parameters"]], headers=["parameter", "type", "default", "meaning"]))
+        return 0
+    # Parameters that all models of a family (those sharing any parameter) have are listed once,
+    # so each row shows what is its own.
+    names = [{p["name"] for p in row["parameters"]} for row in rows]
+    family = [n for n in names if any(n & other for other in names if other is not n)]
+    shared = set.intersection(*family) if family else set()
+    table = []
+    for row in rows:
+        own = [f"{p['name']}={p['default']}" for p in row["parameters"] if p["name"] not in shared]
+        common = " + shared" if any(p["name"] in shared for p in row["parameters"]) else ""
+        table.append([row["name"], row["description"], ", ".join(own) + common])
     print(tabulate(table, headers=["model", "description", "parameters (defaults)"]))
+    if shared:
+        first = next(r for r in rows if any(p["name"] in shared for p in r["parameters"]))
+        print("\nshared: " + ", ".join(f"{p['name']}={p['default']}" for p in first["parameters"] if p["name"] in shared))
+        print("(harness models NAME lists one model's parameters with their meaning)")
     return 0
+
+
+def _model_params(args: argparse.Namespace) -> dict[str, str]:
+    """``--param`` values plus ``--backbone`` (given twice is an error)."""
+    from harness.errors import HarnessError
+
+    params = _params(args.param)
+    if args.backbone:
+        if "backbone" in params:
+            raise HarnessError("give the backbone once: --backbone or --param backbone=..., not both")
+        params["backbone"] = args.backbone
+    return params
 
 
 def _params(pairs: Sequence[str], option: str = "--param") -> dict[str, str]:

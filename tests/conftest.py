@@ -54,3 +54,11 @@ def browser():
     driver = webdriver.Chrome(service=Service(chromedriver), options=options)
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer BERT with random weights and a tokenizer trained on toy texts, as a checkpoint folder."""
+    from tests.neural_toys import build_tiny_backbone
+
+    return build_tiny_backbone(tmp_path_factory.mktemp("tiny-bert"))

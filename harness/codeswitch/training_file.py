@@ -11,7 +11,7 @@ A training file is UTF-8 TSV, one instance a line: ``query<TAB>positive[<TAB>neg
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from harness.codeswitch.tokens import Switched, unchanged
 from harness.codeswitch.wiki import wiki_cs
 from harness.errors import HarnessError
 from harness.lexicons.lexicon import Lexicon, numbered_lines
+from harness.training.examples import TrainingExample
 
 METHODS = ("bl-cs", "ml-cs", "wiki-cs")
 ENGLISH = "en"
@@ -67,9 +68,8 @@ class SwitchReport:
         )
 
 
-def switch_file(
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
+def switch_examples(
+    examples: Iterable[TrainingExample],
     method: str,
     lexicons: Mapping[str, Lexicon],
     *,
@@ -78,8 +78,10 @@ def switch_file(
     policy: str = "first",
     query_lang: str | None = None,
     doc_lang: str | None = None,
-) -> SwitchReport:
-    """Write a code-switched copy of the training file ``source`` to ``target`` (atomically).
+    source: str = "",
+    target: str = "",
+) -> tuple[list[TrainingExample], SwitchReport]:
+    """Code-switched copies of ``examples`` and the report of what changed.
 
     ``lexicons`` maps a language to its EN->language lexicon (title lexicons for Wiki-CS). For
     BL-CS, ``query_lang``/``doc_lang`` default to the one lexicon's language.
@@ -93,25 +95,48 @@ def switch_file(
     switch_query, switch_document, languages = _sides(method, lexicons, p, policy, query_lang, doc_lang)
     rng = np.random.default_rng(seed)
     report = SwitchReport(
-        method, str(source), str(target), p if method != "wiki-cs" else 1.0, seed, policy,
+        method, source, target, p if method != "wiki-cs" else 1.0, seed, policy,
         [lexicons[lang].describe() for lang in sorted(lexicons)], languages=languages,
     )
-    source = Path(source)
+    switched: list[TrainingExample] = []
+    for example in examples:
+        query_switch, document_switch = (switch_query, switch_document) if method != "wiki-cs" else _wiki_sides(lexicons, rng)
+        query = query_switch(example.query, rng)
+        documents = [document_switch(text, rng) for text in (example.positive, *example.negatives)]
+        report.instances += 1
+        report.query_words += query.words
+        report.query_switched += query.switched
+        report.document_words += sum(d.words for d in documents)
+        report.document_switched += sum(d.switched for d in documents)
+        switched.append(TrainingExample(query.text, documents[0].text, tuple(d.text for d in documents[1:])))
+    return switched, report
+
+
+def switch_file(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    method: str,
+    lexicons: Mapping[str, Lexicon],
+    **options: Any,
+) -> SwitchReport:
+    """Write a code-switched copy of the training file ``source`` to ``target`` (atomically);
+    ``options`` are :func:`switch_examples`'."""
+    switched, report = switch_examples(read_training_file(source), method, lexicons, source=str(source), target=str(target), **options)
     with atomic_open(target) as out:
-        for number, line in numbered_lines(source, "training"):
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 2 or not all(fields[:2]):
-                raise HarnessError(f"{source}:{number}: expected 'query<TAB>positive[<TAB>negative...]', found {len(fields)} field(s)")
-            query_switch, document_switch = (switch_query, switch_document) if method != "wiki-cs" else _wiki_sides(lexicons, rng)
-            query = query_switch(fields[0], rng)
-            documents = [document_switch(text, rng) for text in fields[1:]]
-            report.instances += 1
-            report.query_words += query.words
-            report.query_switched += query.switched
-            report.document_words += sum(d.words for d in documents)
-            report.document_switched += sum(d.switched for d in documents)
-            out.write("\t".join([query.text, *(d.text for d in documents)]) + "\n")
+        for example in switched:
+            out.write("\t".join([example.query, example.positive, *example.negatives]) + "\n")
     return report
+
+
+def read_training_file(path: str | os.PathLike[str]) -> list[TrainingExample]:
+    """The instances of a training TSV; a line without a query and a positive is an error naming it."""
+    examples = []
+    for number, line in numbered_lines(Path(path), "training"):
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 2 or not all(fields[:2]):
+            raise HarnessError(f"{path}:{number}: expected 'query<TAB>positive[<TAB>negative...]', found {len(fields)} field(s)")
+        examples.append(TrainingExample(fields[0], fields[1], tuple(fields[2:])))
+    return examples
 
 
 def _unchanged(text: str, rng: np.random.Generator) -> Switched:

@@ -41,7 +41,7 @@ class Run:
             qids.extend([qid] * len(docs))
             dids.extend(docs)
             scores.extend(values)
-        return cls(_strings(qids), _strings(dids), np.asarray(scores, dtype=np.float64), None, name)
+        return cls(string_array(qids), string_array(dids), np.asarray(scores, dtype=np.float64), None, name)
 
     def to_dict(self) -> dict[str, dict[str, float]]:
         """As ``{query_id: {doc_id: score}}``."""
@@ -54,7 +54,8 @@ class Run:
         return set(self.query_ids.tolist())
 
 
-def _strings(values: Sequence[str]) -> np.ndarray:
+def string_array(values: Sequence[str]) -> np.ndarray:
+    """An object array of strings (numpy would otherwise make a fixed-width unicode array)."""
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.errors import HarnessError, did_you_mean
@@ -84,6 +85,8 @@ class Ranker(ABC):
 
     def __init__(self, **params: Any) -> None:
         self.params = dict(params)
+        self.data_dir: Path | None = None
+        """Where adapters that train find their training data and lexicons; ``evaluate`` sets it."""
 
     @abstractmethod
     def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:

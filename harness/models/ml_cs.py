@@ -1,0 +1,42 @@
+"""ml-cs (multilingual code-switching, SPEC 4): one model for all pairs, trained on English pairs
+whose query and document words are switched with probability p, each to a language drawn
+uniformly from the seen languages, so one text mixes several languages."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.models.codeswitched import SWITCH_PARAMS, CodeSwitchedRanker
+from harness.models.neural import COMMON_PARAMS
+from harness.models.registry import ModelSpec, Param
+
+PAPER_LANGUAGES = "de,it,nl,ru,ar"
+
+
+class MultilingualCodeSwitching(CodeSwitchedRanker):
+    name = "ml-cs"
+    scope = "all"
+    method = "ml-cs"
+
+    def languages(self) -> list[str]:
+        languages = sorted({lang.strip() for lang in self.params["languages"].split(",") if lang.strip()} - {"en"})
+        if not languages:
+            raise HarnessError(f"model {self.name!r}: languages must name at least one non-English language, e.g. {PAPER_LANGUAGES}")
+        return languages
+
+    def training_set(self, pair, document_langs: Sequence[str]):
+        languages = self.languages()
+        seen = ["en", *languages]
+        return self.switched(self.load_source(pair), self.muse(languages), seen, seen)
+
+    def training_description(self) -> dict[str, Any]:
+        return {"scope": self.scope, "pairs": "en-en of the track source; both sides switched, a language drawn per word", "languages": self.languages(), "lexicons": "MUSE en-X"}
+
+
+MODEL = ModelSpec(
+    "ml-cs",
+    "multilingual code-switching: one model for all pairs, words switched to languages drawn per word",
+    COMMON_PARAMS + SWITCH_PARAMS + (Param("languages", "str", PAPER_LANGUAGES, "the seen languages words are switched to (comma-separated)"),),
+    MultilingualCodeSwitching,
+)

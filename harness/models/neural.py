@@ -1,0 +1,270 @@
+"""The shared base of the neural adapters: backbone, architecture, training, caching and ranking.
+
+An adapter says only what it trains on: :meth:`NeuralRanker.training_set` builds the training
+set for a pair (adapters with one model for all pairs ignore the pair). Everything else is
+here and identical for every adapter:
+
+- the model: a bi-encoder (ranks the whole pool, or a protocol's candidate list) or a
+  cross-encoder (re-ranks the protocol's candidates, else BM25's top ``first_stage_depth``);
+- training through :func:`harness.training.loop.train`, once: the weights are cached under a
+  content hash of (adapter, training parameters, backbone weights, training data, seed), and
+  the entry's metadata records the data and the languages it saw;
+- embeddings cached per (model, text set), one set per document language, so the MLIR pool
+  reuses the monolingual collections' embeddings;
+- each run's metadata: the model's cache key, its training data, and which of the pair's
+  languages it never saw in training (zero-shot).
+
+``epochs=0`` ranks with the backbone as it is (no training, nothing cached but embeddings).
+"""
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from harness.errors import HarnessError
+from harness.models.backbone import DEFAULT_BACKBONE, Backbone, resolve_backbone
+from harness.models.registry import Param, Ranker
+
+if TYPE_CHECKING:
+    from harness.datasets.pairs import PairId
+    from harness.datasets.records import PairTask
+    from harness.evaluation.run import Run
+    from harness.models.saved import NeuralModel
+    from harness.training.examples import TrainingSet
+
+ARCHITECTURES = ("bi", "cross")
+ENGLISH = "en"
+# The training data of each dataset's track (SPEC 4): LAReQA datasets train on SQuAD, the rest on MS MARCO.
+TRACK_SOURCES = {"xquad-r": "squad", "mlqa-r": "squad"}
+DEFAULT_SOURCE = "msmarco"
+# Parameters that change how a trained model is used, not what is trained: left out of its cache key.
+RANKING_ONLY = ("device", "encode_batch_size", "first_stage_depth")
+
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("backbone", "str", DEFAULT_BACKBONE, "Hugging Face checkpoint: hub id or local folder (sentence-transformers folders too)"),
+    Param("architecture", "str", "bi", "bi (bi-encoder, ranks the pool) or cross (cross-encoder, re-ranks a first stage)"),
+    Param("pooling", "str", None, "bi-encoder pooling: mean or cls (default: the checkpoint's sentence-transformers setting, else mean)"),
+    Param("similarity", "str", "cosine", "bi-encoder score: cosine or dot"),
+    Param("max_length", "int", 128, "tokens per text (per query+document pair for cross)"),
+    Param("train_data", "str", None, "training source: squad or msmarco (default: the dataset's track, squad for XQuAD-R/MLQA-R)"),
+    Param("train_limit", "int", None, "use only the first N training examples"),
+    Param("negatives", "int", None, "negatives per query: hard ones from the source, for cross filled from the batch (default: 0 bi, 3 cross)"),
+    Param("epochs", "int", 1, "training epochs; 0 ranks with the untrained backbone"),
+    Param("batch_size", "int", 32, "examples per forward pass (InfoNCE's in-batch negatives)"),
+    Param("learning_rate", "float", 2e-5, "AdamW peak learning rate"),
+    Param("weight_decay", "float", 0.01, "AdamW weight decay (none on biases and LayerNorm)"),
+    Param("warmup", "float", 0.1, "share of steps of linear warm-up"),
+    Param("grad_accumulation", "int", 1, "forward passes per optimizer step"),
+    Param("temperature", "float", 0.05, "InfoNCE temperature for cosine scores"),
+    Param("mixed_precision", "str", "auto", "auto (bf16/fp16 on CUDA, none on CPU), no, bf16, fp16"),
+    Param("seed", "int", 0, "seed of shuffling, negatives, code-switching and initialisation"),
+    Param("first_stage_depth", "int", 100, "cross: BM25 candidates re-ranked where the protocol gives none"),
+    Param("encode_batch_size", "int", 128, "texts per inference batch"),
+    Param("device", "str", "auto", "auto (cuda if available), cpu, cuda, cuda:N"),
+)
+
+
+class NeuralRanker(Ranker):
+    """A trained (or zero-epoch) bi- or cross-encoder; subclasses define :meth:`training_set`."""
+
+    scope: ClassVar[str]
+    """``pair``: one model per language pair; ``all``: one model for every pair."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        if params["architecture"] not in ARCHITECTURES:
+            raise HarnessError(f"model {self.name!r}: architecture must be one of {', '.join(ARCHITECTURES)}, not {params['architecture']!r}")
+        self._models: dict[str, tuple[NeuralModel, str, dict[str, Any]]] = {}
+        self._backbone: Backbone | None = None
+
+    # -- what adapters define -------------------------------------------------------------
+    @abstractmethod
+    def training_set(self, pair: PairId, document_langs: Sequence[str]) -> TrainingSet:
+        """The training set for ``pair`` (whose documents are in ``document_langs``)."""
+
+    def training_description(self) -> dict[str, Any]:
+        """How the adapter builds its training data, independent of any pair (for ``describe``)."""
+        return {"scope": self.scope}
+
+    # -- shared machinery ---------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        described = super().describe()
+        described.update({"backbone": self.params["backbone"], "seed": self.params["seed"], "training_data": self.training_description()})
+        return described
+
+    @property
+    def backbone(self) -> Backbone:
+        if self._backbone is None:
+            self._backbone = resolve_backbone(self.params["backbone"])
+        return self._backbone
+
+    def source(self, pair: PairId) -> str:
+        """The training source for ``pair``'s dataset: the parameter, else the dataset's track."""
+        return self.params["train_data"] or TRACK_SOURCES.get(pair.dataset, DEFAULT_SOURCE)
+
+    def negatives(self) -> int:
+        given = self.params["negatives"]
+        return given if given is not None else (3 if self.params["architecture"] == "cross" else 0)
+
+    def training_data_dir(self) -> Path:
+        from harness.paths import data_dir
+
+        return self.data_dir if self.data_dir is not None else data_dir()
+
+    def load_source(self, pair: PairId, query_lang: str = ENGLISH, doc_lang: str = ENGLISH) -> TrainingSet:
+        """``query_lang``->``doc_lang`` examples of this pair's training source, cut to ``train_limit``."""
+        from harness.training.data import load_training_set
+
+        return load_training_set(
+            self.source(pair), self.training_data_dir(), query_lang=query_lang, doc_lang=doc_lang,
+            negatives=self.negatives(), seed=self.params["seed"], limit=self.params["train_limit"],
+        )
+
+    def device(self):
+        import torch
+
+        wanted = self.params["device"]
+        if wanted == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            device = torch.device(wanted)
+        except RuntimeError:
+            raise HarnessError(f"model {self.name!r}: device={wanted!r} is not a torch device (auto, cpu, cuda, cuda:N)") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise HarnessError(f"model {self.name!r}: device={wanted} but torch sees no CUDA device")
+        return device
+
+    def build(self) -> NeuralModel:
+        """A fresh model from the backbone with this adapter's architecture settings."""
+        from harness.models.bi_encoder import BiEncoder
+        from harness.models.cross_encoder import CrossEncoder
+
+        p = self.params
+        if p["architecture"] == "cross":
+            return CrossEncoder.from_backbone(self.backbone, max_length=p["max_length"], negatives=self.negatives())
+        pooling = p["pooling"] or self.backbone.pooling or "mean"
+        try:
+            return BiEncoder.from_backbone(self.backbone, pooling=pooling, similarity=p["similarity"], max_length=p["max_length"], temperature=p["temperature"])
+        except ValueError as error:
+            raise HarnessError(f"model {self.name!r}: {error}") from None
+
+    def training_parameters(self) -> dict[str, Any]:
+        return {k: v for k, v in self.params.items() if k not in RANKING_ONLY}
+
+    def trained(self, pair: PairId, document_langs: Sequence[str], progress: bool = True) -> tuple[NeuralModel, str, dict[str, Any]]:
+        """``(model, identity, metadata)`` for ``pair``: from this process, the cache, or trained now."""
+        from harness.models.saved import load_model, save_model
+        from harness.training.loop import TrainingConfig, train
+        from harness.training.model_cache import ModelCache, model_key
+
+        p = self.params
+        config = TrainingConfig(
+            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"], weight_decay=p["weight_decay"],
+            warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
+        )
+        if config.epochs == 0:
+            identity = f"untrained:{self.backbone.fingerprint()}:{sorted(self.training_parameters().items())}"
+            if identity not in self._models:
+                self._models[identity] = (self.build().to(self.device()), identity, {"training_data": None, "languages": None})
+            return self._models[identity]
+        training = self.training_set(pair, document_langs)
+        key = model_key(self.name, self.training_parameters(), self.backbone.fingerprint(), training.fingerprint(), p["seed"])
+        if key in self._models:
+            return self._models[key]
+        cache = ModelCache()
+        metadata = cache.metadata(key)
+        if metadata is None:
+            model = self.build().to(self.device())
+            log = train(model, training.examples, config, progress=progress)
+            metadata = {
+                "adapter": self.name, "key": key, "parameters": self.training_parameters(), "backbone": self.backbone.describe(),
+                "training_data": training.describe(), "languages": list(training.languages), "config": config.as_dict(),
+                "log": log.as_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            cache.store(key, lambda folder: save_model(model, folder), metadata)
+        else:
+            model = load_model(cache.folder(key)).to(self.device())
+        self._models[key] = (model, key, metadata)
+        return self._models[key]
+
+    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:
+        """Rank ``task`` with the pair's trained model (training it first if it is not cached)."""
+        document_langs = list(task.documents.languages)
+        model, identity, metadata = self.trained(task.pair, document_langs, progress)
+        if model.architecture == "cross":
+            run, first_stage = self._rerank(model, task, progress)
+        else:
+            run, first_stage = self._rank_dense(model, identity, task, depth, progress)
+        seen = metadata.get("languages")
+        pair_langs = sorted({task.pair.query_lang, *document_langs})
+        run.name = self.name
+        run.metadata = {
+            "model_key": identity,
+            "architecture": model.architecture,
+            "first_stage": first_stage,
+            "training_data": metadata.get("training_data"),
+            "training_languages": seen,
+            "zero_shot_languages": None if seen is None else [lang for lang in pair_langs if lang not in seen],
+            "training_log": {k: metadata["log"][k] for k in ("steps", "examples_seen", "seconds", "examples_per_second", "device", "precision")} if "log" in metadata else None,
+        }
+        return run
+
+    def _rank_dense(self, model, identity: str, task: PairTask, depth: int | None, progress: bool) -> tuple[Run, str]:
+        from harness.models.dense_ranking import rank_candidates, rank_pool
+        from harness.models.embedding_cache import EmbeddingCache
+
+        cache = EmbeddingCache()
+        settings = f"{identity}:{sorted(model.settings().items())}"
+        batch = self.params["encode_batch_size"]
+
+        def embed(texts: Sequence[str], label: str) -> np.ndarray:
+            return cache.get(settings, texts, lambda t: model.encode(t, batch_size=batch, progress=progress, label=label))
+
+        query_ids = [q.query_id for q in task.queries]
+        queries = embed([q.text for q in task.queries], f"encode {task.pair.query_lang} queries")
+        if task.candidates is not None:
+            documents = task.documents.get_many({d for ids in task.candidates.values() for d in ids})
+            ids = sorted(documents)
+            vectors = dict(zip(ids, embed([documents[i].text for i in ids], "encode candidates")))
+            row = {qid: i for i, qid in enumerate(query_ids)}
+            kept = {qid: [d for d in task.candidates[qid] if d in vectors] for qid in query_ids if qid in task.candidates}
+            scores = {qid: np.array([vectors[d] for d in docs]).reshape(len(docs), -1) @ queries[row[qid]] for qid, docs in kept.items()}
+            return rank_candidates(kept, scores), "the protocol's candidates"
+        by_lang: dict[str, list] = {}
+        for document in task.documents:
+            by_lang.setdefault(document.lang, []).append(document)
+        doc_ids, parts = [], []
+        for lang in sorted(by_lang):
+            doc_ids.extend(d.doc_id for d in by_lang[lang])
+            parts.append(embed([d.text for d in by_lang[lang]], f"encode {lang} documents"))
+        return rank_pool(query_ids, queries, doc_ids, np.concatenate(parts), depth), "none (whole collection)"
+
+    def _rerank(self, model, task: PairTask, progress: bool) -> tuple[Run, str]:
+        from harness.models.dense_ranking import rank_candidates
+
+        if task.candidates is not None:
+            candidates, first_stage = task.candidates, "the protocol's candidates"
+        else:
+            from harness.models import get_model
+
+            depth = self.params["first_stage_depth"]
+            bm25 = get_model("bm25").rank(task, depth=depth, progress=progress).to_dict()
+            candidates = {qid: sorted(docs, key=lambda d: (-docs[d], d)) for qid, docs in bm25.items()}
+            first_stage = f"bm25 top {depth}"
+        texts = {q.query_id: q.text for q in task.queries}
+        kept = {qid: list(ids) for qid, ids in candidates.items() if qid in texts}
+        documents = task.documents.get_many({d for ids in kept.values() for d in ids})
+        kept = {qid: [d for d in ids if d in documents] for qid, ids in kept.items()}
+        pairs = [(texts[qid], documents[d].text) for qid, ids in kept.items() for d in ids]
+        flat = model.score(pairs, batch_size=self.params["encode_batch_size"], progress=progress)
+        scores, start = {}, 0
+        for qid, ids in kept.items():
+            scores[qid] = flat[start : start + len(ids)]
+            start += len(ids)
+        return rank_candidates(kept, scores), first_stage
+

@@ -1,0 +1,1 @@
+"""Training: examples and their sources, the training loop, and the trained-model cache."""

@@ -147,7 +147,6 @@ def evaluate_run(
         )
         record.details["run_file"] = Path(run).name
         submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
-        _note_training(submission.meta, run.metadata)
         submission.add_pair(pair, record, evaluation, parsed_run)
         report.submission = submission
     return report

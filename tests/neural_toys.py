@@ -26,6 +26,12 @@ SQUAD = [
     (["Rome is in Italy.", "Madrid is in Spain."], [("s8", "Where is Rome?", 0, "Italy"), ("s9", "Where is Madrid?", 1, "Spain")]),
 ]
 
+# Spanish translations of two of them (same question ids), as the translated SQuAD files have
+SQUAD_ES = [
+    (["El río atraviesa la ciudad.", "Es largo y ancho."], [("s1", "¿Qué atraviesa la ciudad?", 0, "río"), ("s2", "¿Cómo es el río?", 1, "largo")]),
+    (["El agua es húmeda.", "El fuego es caliente.", "El hielo es frío."], [("s3", "¿Qué es húmedo?", 0, "agua"), ("s4", "¿Qué es caliente?", 1, "fuego"), ("s5", "¿Qué es frío?", 2, "hielo")]),
+]
+
 XQUAD = {
     "en": [(["Paris is the capital of France.", "The house is red."], [("x1", "What is the capital of France?", 0, "Paris"), ("x2", "What colour is the house?", 1, "red")]),
            (["Berlin is the capital of Germany.", "Water is wet."], [("x3", "What is the capital of Germany?", 0, "Berlin"), ("x4", "What is wet?", 1, "Water")])],
@@ -70,11 +76,15 @@ def write_squad(path: Path, paragraphs: list) -> Path:
 
 
 def build_data_dir(root: Path) -> Path:
-    """A data directory with toy XQuAD-R (en, de), SQuAD dev (incl. XQuAD's paragraphs, which
-    loaders must drop) and MUSE en-de / en-it dictionaries."""
-    for lang, paragraphs in XQUAD.items():
-        write_language(root / "lareqa" / "xquad-r", lang, [paragraph(s, q) for s, q in paragraphs])
+    """A data directory with toy XQuAD-R (German translated, the other languages English), SQuAD dev (incl. XQuAD's paragraphs, which
+    loaders must drop) with a Spanish translation of part of it and MUSE en-de / en-it dictionaries."""
+    from harness.datasets import get_dataset
+
+    # the MLIR pool needs every language's file: the others repeat the English toy
+    for lang in get_dataset("xquad-r").languages:
+        write_language(root / "lareqa" / "xquad-r", lang, [paragraph(s, q) for s, q in XQUAD.get(lang, XQUAD["en"])])
     write_squad(root / "squad" / "dev-v1.1.json.gz", SQUAD + XQUAD["en"])
+    write_squad(root / "squad" / "dev-v1.1-es.json.gz", SQUAD_ES)
     for name, lines in (("en-de", MUSE_EN_DE), ("en-it", MUSE_EN_IT)):
         (root / "muse").mkdir(parents=True, exist_ok=True)
         with gzip.open(root / "muse" / f"{name}.txt.gz", "wt", encoding="utf-8") as out:

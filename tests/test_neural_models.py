@@ -180,7 +180,10 @@ def test_training_set_fingerprint_is_content(tmp_path: Path) -> None:
     one = TrainingSet("a", ("en",), ("en",), tuple(EXAMPLES[:3]))
     assert one.fingerprint() == TrainingSet("b", ("de",), ("en",), tuple(EXAMPLES[:3])).fingerprint()
     assert one.fingerprint() != one.with_examples(EXAMPLES[:2]).fingerprint()
-    assert one.head(2).notes == {"limit": 2, "available": 3} and len(one.head(None)) == 3
+    cut = TrainingSet("a", ("en",), ("en",), tuple(EXAMPLES)).subset(5, seed=1)
+    assert cut.notes == {"subset": {"limit": 5, "available": 24, "seed": 1}} and len(one.subset(None, 0)) == 3
+    assert cut.examples == TrainingSet("a", ("en",), ("en",), tuple(EXAMPLES)).subset(5, seed=1).examples
+    assert list(cut.examples) == sorted(cut.examples, key=EXAMPLES.index) and cut.examples != tuple(EXAMPLES[:5])
 
 
 def test_embedding_cache_encodes_a_text_set_once(tmp_path: Path) -> None:

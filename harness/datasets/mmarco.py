@@ -34,7 +34,7 @@ CANDIDATES_ID = "msmarco-passage/dev/small"
 RUN_DEPTH = 1000
 # mMARCO's own BM25 runs used these (Bonifacio et al. 2021); a BM25 adapter takes them from the notes.
 BM25_PARAMETERS = {"k1": 0.82, "b": 0.68}
-_IRDS_LANG = {"nl": "dt"}
+IRDS_LANG = {"nl": "dt"}
 
 _MOIR = ("en-en", "de-de", "it-it", "nl-nl", "ru-ru", "ar-ar")
 _CLIR = ("en-de", "en-it", "en-ar", "en-ru", "de-it", "de-nl", "de-ru", "ar-it", "ar-ru")
@@ -54,11 +54,11 @@ def drawn_language(kind: str, item_id: str, seed: int = SEED, languages: Sequenc
     return languages[int.from_bytes(digest, "big") % len(languages)]
 
 
-def _docs(lang: str) -> tuple[str, list[CacheFile]]:
+def docs_source(lang: str) -> tuple[str, list[CacheFile]]:
     """ir_datasets id and cache files of the passages of ``lang``."""
     if lang == "en":
         return "msmarco-passage", [CacheFile("msmarco-passage", "collectionandqueries", "collection.tsv")]
-    name = _IRDS_LANG.get(lang, lang)
+    name = IRDS_LANG.get(lang, lang)
     return f"mmarco/v2/{name}", [CacheFile("mmarco", f"v2/{name}/docs")]
 
 
@@ -69,7 +69,7 @@ def _queries(lang: str) -> tuple[str, list[CacheFile]]:
             CacheFile("msmarco-passage", "collectionandqueries", "dev/small/queries.tsv"),
             CacheFile("msmarco-passage", "collectionandqueries", "dev/small/qrels"),
         ]
-    name = _IRDS_LANG.get(lang, lang)
+    name = IRDS_LANG.get(lang, lang)
     return f"mmarco/v2/{name}/dev/small", [CacheFile("mmarco", f"v2/{name}/queries/dev"), CacheFile("mmarco", "dev/qrels-small")]
 
 
@@ -160,11 +160,11 @@ def _read_candidates(access: Access, query_ids: Sequence[str]) -> dict[str, list
 
 def _collection(access: Access, doc_lang: str) -> DocumentCollection:
     if doc_lang != MULTILINGUAL:
-        docs_id, _ = _docs(doc_lang)
+        docs_id, _ = docs_source(doc_lang)
         return DocumentCollection(
             f"mmarco/v2/{doc_lang}",
             [doc_lang],
-            lambda: _iter_docs(access, doc_lang),
+            lambda: _iterdocs_source(access, doc_lang),
             size=count(docs_id, "docs"),
             fetch=lambda ids: _fetch(access, doc_lang, ids),
         )
@@ -177,15 +177,15 @@ def _collection(access: Access, doc_lang: str) -> DocumentCollection:
     )
 
 
-def _iter_docs(access: Access, lang: str) -> Iterator[Document]:
-    return access.iter_documents(*_docs(lang), lang, _text)
+def _iterdocs_source(access: Access, lang: str) -> Iterator[Document]:
+    return access.iter_documents(*docs_source(lang), lang, _text)
 
 
 def _iter_mixed(access: Access) -> Iterator[Document]:
     # All translations list the passages in the same order, so one pass over the six corpora in
     # step gives every passage in its drawn language; a misaligned cache is an error, not a guess.
     with contextlib.ExitStack() as stack:
-        streams = [stack.enter_context(access.open(*_docs(lang))).docs_iter() for lang in SEEN]
+        streams = [stack.enter_context(access.open(*docs_source(lang))).docs_iter() for lang in SEEN]
         for docs in itertools.zip_longest(*streams):
             if None in docs or any(doc.doc_id != docs[0].doc_id for doc in docs):
                 found = [doc.doc_id if doc else "end" for doc in docs]
@@ -195,7 +195,7 @@ def _iter_mixed(access: Access) -> Iterator[Document]:
 
 
 def _fetch(access: Access, lang: str, doc_ids: Sequence[str]) -> Mapping[str, Document]:
-    return access.get_documents(*_docs(lang), lang, doc_ids, _text)
+    return access.get_documents(*docs_source(lang), lang, doc_ids, _text)
 
 
 def _fetch_mixed(access: Access, doc_ids: Sequence[str]) -> Mapping[str, Document]:

@@ -2,7 +2,7 @@
 
 Importing this package is instant: adapters import pyserini, the JVM or torch only when they rank.
 """
-from harness.models import bl_cs, bm25, ml_cs, wiki_cs, zero_shot
+from harness.models import bl_cs, bm25, ml_cs, translate_train, wiki_cs, zero_shot
 from harness.models.registry import ModelSpec, Param, Ranker, all_models, get_model, get_spec, register
 
 register(bm25.MODEL)
@@ -10,5 +10,6 @@ register(zero_shot.MODEL)
 register(bl_cs.MODEL)
 register(ml_cs.MODEL)
 register(wiki_cs.MODEL)
+register(translate_train.MODEL)
 
 __all__ = ["ModelSpec", "Param", "Ranker", "all_models", "get_model", "get_spec", "register"]

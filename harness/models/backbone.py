@@ -89,7 +89,15 @@ def _offline() -> dict[str, bool]:
     return {"local_files_only": True} if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on") else {}
 
 
+def quiet_transformers() -> None:
+    """No transformers progress bars for loading or saving weights: the harness shows its own."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+
 def _loading(backbone: Backbone, load):
+    quiet_transformers()
     try:
         return load()
     except (OSError, ValueError) as error:

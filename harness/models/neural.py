@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from harness.errors import HarnessError
 from harness.models.backbone import DEFAULT_BACKBONE, Backbone, resolve_backbone
 from harness.models.registry import Param, Ranker
@@ -215,6 +213,8 @@ class NeuralRanker(Ranker):
         return run
 
     def _rank_dense(self, model, identity: str, task: PairTask, depth: int | None, progress: bool) -> tuple[Run, str]:
+        import numpy as np
+
         from harness.models.dense_ranking import rank_candidates, rank_pool
         from harness.models.embedding_cache import EmbeddingCache
 

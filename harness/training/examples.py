@@ -54,11 +54,16 @@ class TrainingSet:
         """A copy with other examples (e.g. code-switched), other fields changed by keyword."""
         return replace(self, examples=tuple(examples), **changes)
 
-    def head(self, limit: int | None) -> "TrainingSet":
-        """The first ``limit`` examples (all for ``None``); the note says the set was cut."""
+    def subset(self, limit: int | None, seed: int) -> "TrainingSet":
+        """``limit`` examples drawn without replacement by ``seed``, in their original order (all
+        for ``None``): a cut that spans the whole set, not its first articles. The notes say so."""
         if limit is None or limit >= len(self.examples):
             return self
-        return replace(self, examples=self.examples[:limit], notes={**self.notes, "limit": limit, "available": len(self.examples)})
+        import numpy as np
+
+        chosen = np.sort(np.random.default_rng(seed).choice(len(self.examples), size=limit, replace=False))
+        notes = {**self.notes, "subset": {"limit": limit, "available": len(self.examples), "seed": seed}}
+        return replace(self, examples=tuple(self.examples[i] for i in chosen.tolist()), notes=notes)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready provenance for a model's metadata."""

@@ -1,0 +1,56 @@
+"""translate-train (SPEC 4): fine-tune on translated pairs whose queries are in X and documents in Y.
+
+The pairs come from the track source's translations (LAReQA track: the translated SQuAD dev
+sets joined to English by question id; mMARCO track: mMARCO's translations). ``per_pair=true``
+trains one model per pair X->Y (for an MLIR pool X->xx: X queries with documents in every pool
+language the source has); ``per_pair=false`` trains one model on every X->Y combination of the
+source's languages. A pair whose languages the source lacks fails naming what it has.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harness.datasets.pairs import MULTILINGUAL
+from harness.errors import HarnessError
+from harness.models.neural import COMMON_PARAMS, NeuralRanker
+from harness.models.registry import ModelSpec, Param
+
+
+class TranslateTrain(NeuralRanker):
+    name = "translate-train"
+
+    @property
+    def scope(self) -> str:  # type: ignore[override]
+        return "pair" if self.params["per_pair"] else "all"
+
+    def training_set(self, pair, document_langs: Sequence[str]):
+        from harness.training.data import get_source
+        from harness.training.examples import merge
+
+        source = self.source(pair)
+        have = get_source(source).languages
+        if self.params["per_pair"]:
+            query_langs = [pair.query_lang]
+            doc_langs = [lang for lang in document_langs if lang in have] if pair.doc_lang == MULTILINGUAL else [pair.doc_lang]
+        else:
+            query_langs = doc_langs = list(have)
+        missing = sorted({*query_langs, *doc_langs} - set(have)) or ([] if doc_langs else [pair.doc_lang])
+        if missing:
+            raise HarnessError(
+                f"translate-train has no translated training data for {', '.join(missing)} ({pair}): "
+                f"{source} provides {', '.join(sorted(have))}"
+            )
+        parts = [self.load_source(pair, q, d) for q in query_langs for d in doc_langs]
+        return parts[0] if len(parts) == 1 else merge(parts, f"translate-train({source}: {len(parts)} pairs)")
+
+    def training_description(self) -> dict[str, Any]:
+        return {"scope": self.scope, "pairs": "translated pairs of the track source: X->Y per pair, or every combination of its languages"}
+
+
+MODEL = ModelSpec(
+    "translate-train",
+    "fine-tuning on translated training pairs (query in X, document in Y): one model per pair or one for all",
+    COMMON_PARAMS + (Param("per_pair", "bool", True, "one model per pair (true) or one over every language combination (false)"),),
+    TranslateTrain,
+)

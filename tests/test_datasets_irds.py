@@ -76,10 +76,9 @@ def build_cache(data_dir: Path) -> None:
     write(anserini / "qrels.miracl-v1.0-ar-dev.tsv", "a1 Q0 x 1\na2 Q0 y 1\n")
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    data_dir = tmp_path_factory.mktemp("data")
-    build_cache(data_dir)
+def run_probe(script: Path, data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run ``script DATA_DIR`` in a fresh process (ir_datasets fixes its home at import) and return
+    the JSON of its last output line, plus ``data_dir``."""
     env = {k: v for k, v in os.environ.items() if k != irds.HOME_ENV}
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
@@ -87,11 +86,18 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
         IR_DATASETS_DL_TRIES="1",
         HOME=str(tmp_path_factory.mktemp("home")),
     )
-    done = subprocess.run([sys.executable, str(PROBE), str(data_dir)], capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run([sys.executable, str(script), str(data_dir)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["data_dir"] = str(data_dir)
     return result
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    data_dir = tmp_path_factory.mktemp("data")
+    build_cache(data_dir)
+    return run_probe(PROBE, data_dir, tmp_path_factory)
 
 
 def test_cache_paths_come_from_ir_datasets_downloads_json(tmp_path: Path) -> None:

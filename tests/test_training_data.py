@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from harness.datasets import irds
 from harness.errors import HarnessError, InputFormatError
 from harness.training.data import available_pairs, get_source, load_training_set, require_pair
 from harness.training.data import squad as squad_module
 from harness.training.data.sentences import split
 from harness.training.data.squad import squad_pairs, squad_question_ids
+from tests.test_datasets_irds import run_probe
 
 PROBE = Path(__file__).parent / "fixtures" / "training" / "msmarco_probe.py"
-REPO = Path(__file__).resolve().parents[1]
 
 
 # --- tiny SQuAD files ----------------------------------------------------------------------------
@@ -258,18 +254,7 @@ def build_irds_cache(data_dir: Path) -> None:
 def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
     data_dir = tmp_path_factory.mktemp("data")
     build_irds_cache(data_dir)
-    env = {k: v for k, v in os.environ.items() if k != irds.HOME_ENV}
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        IR_DATASETS_SKIP_DISK_FREE="true",  # the msmarco docstore asks for 14 GB free
-        IR_DATASETS_DL_TRIES="1",
-        HOME=str(tmp_path_factory.mktemp("home")),
-    )
-    done = subprocess.run([sys.executable, str(PROBE), str(data_dir)], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["data_dir"] = str(data_dir)
-    return result
+    return run_probe(PROBE, data_dir, tmp_path_factory)
 
 
 def test_msmarco_english_triples(probe: dict) -> None:

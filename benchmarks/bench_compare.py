@@ -681,7 +681,7 @@ def main() -> int:
     print(f"machine: {info['cpu']}, {info['usable_cores']} usable cores; BLAS {info['blas']}; "
           f"CPU busy before the start {_percent(info['busy_at_start'])}; "
           f"load average {info['load_average_at_start'][0]:.2f} at start, {info['load_average_at_end'][0]:.2f} at end")
-    print(f"versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + f"; numba threads {info['numba_threads']} ({info.get('numba_threading_layer')})")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + f"; numba threads {info['numba_threads']} ({info.get('numba_threading_layer')})")
     print(f"table: {len(names)} systems, {len(pairs)} pairs ({n_queries} queries each), {len(MEASURES)} measures, "
           f"{len(comparisons)} system pairs, B={B:,}, seed {seed}\n")
     print(_table(["tool", "what", "tests", "wall s (run 1 / run 2)", "same seed -> same p", "p-value"], rows))

@@ -166,7 +166,7 @@ class NeuralRanker(Ranker):
             warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
         )
         if config.epochs == 0:
-            identity = f"untrained:{self.backbone.fingerprint()}:{sorted(self.training_parameters().items())}"
+            identity = f"untrained:{self.backbone.fingerprint()}"  # the embeddings' cache adds the model's settings
             if identity not in self._models:
                 self._models[identity] = (self.build().to(self.device()), identity, {"training_data": None, "languages": None})
             return self._models[identity]

@@ -124,3 +124,25 @@ def test_untrained_backbone_and_bad_parameters(tiny_backbone, data_dir, tmp_path
     assert "architecture must be one of bi, cross" in capsys.readouterr().err
     assert main(["eval", "--run", "x.trec", "--backbone", "b", "--dataset", "xquad-r/en-en"]) != 0
     assert PairId.parse("xquad-r/en-en").setting == "moir"
+
+
+@pytest.mark.parametrize("architecture", ["bi", "cross"])
+def test_a_protocols_candidate_list_is_what_gets_ranked(tiny_backbone, architecture) -> None:
+    from harness.datasets.records import Document, DocumentCollection, PairTask, Query
+
+    documents = [Document(f"d{i}", text, "en") for i, text in enumerate(["The house is red.", "Water is wet.", "Paris is the capital of France.", "Rome is in Italy."])]
+    task = PairTask(
+        PairId("toy", "en", "en"), [Query("q1", "Where is the house?", "en"), Query("q2", "What is wet?", "en")],
+        DocumentCollection.from_documents("toy/en", documents), {"q1": {"d0": 1}, "q2": {"d1": 1}}, ("AP",),
+        candidates={"q1": ["d0", "d2", "missing"], "q2": ["d1", "d3"]},
+    )
+    ranker = get_model("zero-shot", backbone=str(tiny_backbone), epochs=0, architecture=architecture)
+    run = ranker.rank(task, progress=False)
+    assert {q: set(d) for q, d in run.to_dict().items()} == {"q1": {"d0", "d2"}, "q2": {"d1", "d3"}}
+    assert run.metadata["first_stage"] == "the protocol's candidates"
+
+
+def test_a_fresh_cross_encoder_head_comes_from_the_seed(tiny_backbone) -> None:
+    pairs = [("Where is the house?", "The house is red."), ("What is wet?", "Water is wet.")]
+    scores = [get_model("zero-shot", backbone=str(tiny_backbone), architecture="cross", seed=seed).build().score(pairs) for seed in (1, 1, 2)]
+    assert scores[0].tolist() == scores[1].tolist() != scores[2].tolist()

@@ -138,11 +138,15 @@ class NeuralRanker(Ranker):
         return device
 
     def build(self) -> NeuralModel:
-        """A fresh model from the backbone with this adapter's architecture settings."""
+        """A fresh model from the backbone with this adapter's architecture settings; a head the
+        checkpoint lacks (the cross-encoder's logit) is initialised from ``seed``."""
+        import torch
+
         from harness.models.bi_encoder import BiEncoder
         from harness.models.cross_encoder import CrossEncoder
 
         p = self.params
+        torch.manual_seed(p["seed"])
         if p["architecture"] == "cross":
             return CrossEncoder.from_backbone(self.backbone, max_length=p["max_length"], negatives=self.negatives())
         pooling = p["pooling"] or self.backbone.pooling or "mean"

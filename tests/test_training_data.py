@@ -263,6 +263,7 @@ def test_msmarco_english_triples(probe: dict) -> None:
     assert found["examples"] == [[f"en query {q}", f"en passage {p}", [f"en passage {n}"]] for q, p, n in TRIPLES]
     notes = found["notes"]
     assert notes["triples"] == "msmarco-passage/train/triples-small" and notes["triples_read"] == 5
+    assert notes["negatives"]["per_example"] == 1 and notes["negatives"]["asked"] == 3  # a triple has one
     assert notes["queries"] == "msmarco-passage/train" and notes["passages"] == "msmarco-passage"
     assert notes["triples_limit"] == 100_000 and notes["dropped"] == {}
 
@@ -304,8 +305,8 @@ def test_msmarco_missing_files_are_one_line_errors(probe: dict) -> None:
 def test_msmarco_arguments_are_checked_before_loading(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="msmarco has no training data for sw: msmarco provides ar, de, en"):
         load_training_set("msmarco", tmp_path, doc_lang="sw")
-    with pytest.raises(HarnessError, match="one negative; negatives must be 0 or 1, not 3"):
-        load_training_set("msmarco", tmp_path, negatives=3)
+    with pytest.raises(HarnessError, match="negatives must be 0 or more, not -1"):
+        load_training_set("msmarco", tmp_path, negatives=-1)
     with pytest.raises(HarnessError, match="limit must be 1 or more, not 0"):
         load_training_set("msmarco", tmp_path, limit=0)
 

@@ -38,7 +38,8 @@ def msmarco_pairs(
 ) -> TrainingSet:
     """The first ``limit`` training triples as examples: query in ``query_lang``, passages in ``doc_lang``.
 
-    ``negatives``: 1 keeps each triple's negative passage, 0 drops it (a triple has only one).
+    ``negatives``: 0 drops each triple's negative passage; any more keeps it, the only one a triple
+    has (a cross-encoder asking for 3 fills the rest from its batch; the notes say what was asked).
     Missing cache files raise a one-line :class:`HarnessError` naming the file, unless ``download``.
     """
     for lang in (query_lang, doc_lang):
@@ -46,8 +47,9 @@ def msmarco_pairs(
             raise HarnessError(f"msmarco has no training data for {lang}: msmarco provides {', '.join(LANGUAGES)}")
     if limit < 1:
         raise HarnessError(f"msmarco: limit must be 1 or more, not {limit}")
-    if negatives not in (0, 1):
-        raise HarnessError(f"msmarco: a training triple has one negative; negatives must be 0 or 1, not {negatives}")
+    if negatives < 0:
+        raise HarnessError(f"msmarco: negatives must be 0 or more, not {negatives}")
+    asked, negatives = negatives, min(negatives, 1)
     what = f"msmarco training data {query_lang}-{doc_lang}"
     triples_id, triples_files = _triples(query_lang, doc_lang)
     queries_id, queries_files = _train_queries(query_lang)
@@ -83,7 +85,7 @@ def msmarco_pairs(
         "order": "file order of triples.train.small",
         "queries": queries_id,
         "passages": docs_id,
-        "negatives": {"per_example": negatives, "from": "the triple's negative passage (MS MARCO's BM25-based sampling)"},
+        "negatives": {"per_example": negatives, "asked": asked, "from": "the triple's negative passage (MS MARCO's BM25-based sampling)"},
         "dropped": dict(sorted(dropped.items())),
     }
     return TrainingSet(f"{SOURCE}/{query_lang}-{doc_lang}", (query_lang,), (doc_lang,), tuple(examples), notes)

@@ -9,30 +9,26 @@ import torch
 
 from harness.models.backbone import Backbone, load_encoder, load_tokenizer
 from harness.models.pooling import POOLINGS, pool
-from harness.models.text_batches import length_sorted_batches
-from harness.progress import progress as progress_bar
+from harness.models.transformer_ranker import TransformerRanker
 from harness.training.examples import TrainingExample
 from harness.training.losses import info_nce
 
 SIMILARITIES = ("cosine", "dot")
 
 
-class BiEncoder(torch.nn.Module):
+class BiEncoder(TransformerRanker):
     """Queries and documents through the same encoder; cosine normalises the pooled vectors."""
 
     architecture = "bi"
 
     def __init__(self, transformer, tokenizer, *, pooling: str = "mean", similarity: str = "cosine", max_length: int = 128, temperature: float = 0.05) -> None:
-        super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
         if similarity not in SIMILARITIES:
             raise ValueError(f"similarity must be one of {', '.join(SIMILARITIES)}, not {similarity!r}")
-        self.transformer = transformer
-        self.tokenizer = tokenizer
+        super().__init__(transformer, tokenizer, max_length)
         self.pooling = pooling
         self.similarity = similarity
-        self.max_length = max_length
         self.temperature = temperature
 
     @classmethod
@@ -51,25 +47,11 @@ class BiEncoder(torch.nn.Module):
 
     def embed_texts(self, texts: Sequence[str]) -> torch.Tensor:
         features = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
-        return self.embed({k: v.to(self.device) for k, v in features.items()})
+        return self.embed(self.on_device(features))
 
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
-    @torch.inference_mode()
     def encode(self, texts: Sequence[str], *, batch_size: int = 128, progress: bool = False, label: str = "encode") -> np.ndarray:
         """float32 embeddings of ``texts`` in their order (batched by length, no gradients)."""
-        was_training = self.training
-        self.eval()
-        out = np.empty((len(texts), self.transformer.config.hidden_size), dtype=np.float32)
-        batches = length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size)
-        total = -(-len(texts) // batch_size)
-        for positions, features in progress_bar(batches, progress, label, total=total, unit="batch"):
-            vectors = self.embed({k: v.to(self.device) for k, v in features.items()})
-            out[positions] = vectors.float().cpu().numpy()
-        self.train(was_training)
-        return out
+        return self.infer(texts, self.embed, (self.transformer.config.hidden_size,), batch_size=batch_size, progress=progress, label=label)
 
     def training_loss(self, examples: Sequence[TrainingExample]) -> torch.Tensor:
         """InfoNCE over the batch: each query against every positive and every hard negative."""

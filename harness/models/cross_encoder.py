@@ -8,22 +8,18 @@ import numpy as np
 import torch
 
 from harness.models.backbone import Backbone, load_scorer, load_tokenizer
-from harness.models.text_batches import length_sorted_batches
-from harness.progress import progress as progress_bar
+from harness.models.transformer_ranker import TransformerRanker
 from harness.training.examples import TrainingExample
 from harness.training.losses import binary_cross_entropy
 
 
-class CrossEncoder(torch.nn.Module):
+class CrossEncoder(TransformerRanker):
     """A sequence-classification head with one output over ``[CLS] query [SEP] document [SEP]``."""
 
     architecture = "cross"
 
     def __init__(self, transformer, tokenizer, *, max_length: int = 256, negatives: int = 3) -> None:
-        super().__init__()
-        self.transformer = transformer
-        self.tokenizer = tokenizer
-        self.max_length = max_length
+        super().__init__(transformer, tokenizer, max_length)
         self.negatives = negatives
 
     @classmethod
@@ -33,24 +29,12 @@ class CrossEncoder(torch.nn.Module):
     def settings(self) -> dict[str, Any]:
         return {"architecture": self.architecture, "max_length": self.max_length, "negatives": self.negatives}
 
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
     def logits(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.transformer(**{k: v.to(self.device) for k, v in features.items()}).logits.squeeze(-1)
+        return self.transformer(**self.on_device(features)).logits.squeeze(-1)
 
-    @torch.inference_mode()
     def score(self, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """One float32 logit per (query, document) pair, in the pairs' order."""
-        was_training = self.training
-        self.eval()
-        out = np.empty(len(pairs), dtype=np.float32)
-        batches = length_sorted_batches(self.tokenizer, list(pairs), self.max_length, batch_size)
-        for positions, features in progress_bar(batches, progress, "re-rank", unit="batch", total=-(-len(pairs) // batch_size)):
-            out[positions] = self.logits(features).float().cpu().numpy()
-        self.train(was_training)
-        return out
+        return self.infer(list(pairs), self.logits, (), batch_size=batch_size, progress=progress, label="re-rank")
 
     def training_loss(self, examples: Sequence[TrainingExample]) -> torch.Tensor:
         """BCE with one positive to ``negatives`` negatives per query: its hard negatives first,

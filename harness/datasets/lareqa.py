@@ -10,8 +10,9 @@ Edge cases, none of which occurs in the official files (the counts go into ``Pai
 
 - ``answer_start`` between two spans (on the whitespace that separates sentences): the answer
   text begins there and continues in the next sentence, so the next sentence is the answer.
-- ``answer_start`` before the first span or after the last: the question has no answer
-  sentence in that language and is left out of every pair that needs one there.
+- ``answer_start`` before the first span belongs to the first sentence, like any gap; past the
+  last span (or negative): the question has no answer sentence in that language and is left
+  out of every pair that needs one there.
 - several answers: the first answer defines the answer sentence, as in LAReQA where each
   question has one; questions whose other answers start in a different sentence are counted.
 - a question id twice in one file, or ``sentences`` and ``sentence_breaks`` of different
@@ -23,9 +24,10 @@ but the published sentences are right.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,7 @@ def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLang
             if breaks is None or texts is None or len(breaks) != len(texts):
                 raise InputFormatError(path, None, f"article {a} paragraph {p}: needs 'sentences' and 'sentence_breaks' of equal length")
             ids = [f"{lang}-{a}-{p}-{s}" for s in range(len(texts))]
+            starts, stops = [begin for begin, _ in breaks], [end for _, end in breaks]
             sentences.extend((cid, text, len(paragraphs)) for cid, text in zip(ids, texts))
             paragraphs.append(paragraph.get("context", ""))
             for qa in paragraph.get("qas", []):
@@ -94,7 +97,7 @@ def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLang
                 if qid in questions:
                     raise InputFormatError(path, None, f"question id {qid!r} occurs twice")
                 questions[qid] = qa["question"]
-                found = [_answer_sentence(breaks, answer["answer_start"]) for answer in qa.get("answers", [])]
+                found = [sentence_at(starts, stops, answer["answer_start"]) for answer in qa.get("answers", [])]
                 if not found or found[0][0] is None:
                     issues["answers_outside_sentences"] += 1
                     continue
@@ -107,16 +110,19 @@ def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLang
     )
 
 
-def _answer_sentence(breaks: list[list[int]], start: int) -> tuple[int | None, bool]:
-    """(index of the sentence holding ``start``, whether it was found in the gap before it)."""
-    for index, (begin, end) in enumerate(breaks):
-        if begin <= start < end:
-            return index, False
-    if start >= 0:
-        for index, (begin, _) in enumerate(breaks):
-            if begin > start:
-                return index, True
-    return None, False
+def sentence_at(starts: Sequence[int], stops: Sequence[int], offset: int) -> tuple[int | None, bool]:
+    """(index of the sentence holding character ``offset``, whether ``offset`` lies in the gap
+    before it) for sorted ``[starts[i], stops[i])`` spans. An offset before a sentence belongs to
+    it (an answer starting there continues in it); one past the last span, or negative, to none."""
+    if offset < 0 or not starts:
+        return None, False
+    index = max(bisect.bisect_right(starts, offset) - 1, 0)
+    if offset < starts[index]:
+        return index, True
+    if offset < stops[index]:
+        return index, False
+    index += 1
+    return (index, True) if index < len(starts) else (None, False)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,7 +30,7 @@ from harness.models.registry import Param, Ranker
 
 if TYPE_CHECKING:
     from harness.datasets.pairs import PairId
-    from harness.datasets.records import PairTask
+    from harness.datasets.records import Document, PairTask
     from harness.evaluation.run import Run
     from harness.models.saved import NeuralModel
     from harness.training.examples import TrainingSet
@@ -232,11 +232,10 @@ class NeuralRanker(Ranker):
         query_ids = [q.query_id for q in task.queries]
         queries = embed([q.text for q in task.queries], f"encode {task.pair.query_lang} queries")
         if task.candidates is not None:
-            documents = task.documents.get_many({d for ids in task.candidates.values() for d in ids})
+            kept, documents = _held_candidates(task, task.candidates)
             ids = sorted(documents)
             vectors = dict(zip(ids, embed([documents[i].text for i in ids], "encode candidates")))
             row = {qid: i for i, qid in enumerate(query_ids)}
-            kept = {qid: [d for d in task.candidates[qid] if d in vectors] for qid in query_ids if qid in task.candidates}
             scores = {qid: np.array([vectors[d] for d in docs]).reshape(len(docs), -1) @ queries[row[qid]] for qid, docs in kept.items()}
             return rank_candidates(kept, scores), "the protocol's candidates"
         by_lang: dict[str, list] = {}
@@ -261,9 +260,7 @@ class NeuralRanker(Ranker):
             candidates = {qid: sorted(docs, key=lambda d: (-docs[d], d)) for qid, docs in bm25.items()}
             first_stage = f"bm25 top {depth}"
         texts = {q.query_id: q.text for q in task.queries}
-        kept = {qid: list(ids) for qid, ids in candidates.items() if qid in texts}
-        documents = task.documents.get_many({d for ids in kept.values() for d in ids})
-        kept = {qid: [d for d in ids if d in documents] for qid, ids in kept.items()}
+        kept, documents = _held_candidates(task, candidates)
         pairs = [(texts[qid], documents[d].text) for qid, ids in kept.items() for d in ids]
         flat = model.score(pairs, batch_size=self.params["encode_batch_size"], progress=progress)
         scores, start = {}, 0
@@ -272,3 +269,10 @@ class NeuralRanker(Ranker):
             start += len(ids)
         return rank_candidates(kept, scores), first_stage
 
+
+def _held_candidates(task: PairTask, candidates: Mapping[str, Sequence[str]]) -> tuple[dict[str, list[str]], dict[str, Document]]:
+    """Each of the task's queries' candidates that its collection holds (in candidate order), and
+    those documents, fetched once."""
+    asked = {q.query_id for q in task.queries}
+    documents = task.documents.get_many({d for qid, ids in candidates.items() if qid in asked for d in ids})
+    return {qid: [d for d in ids if d in documents] for qid, ids in candidates.items() if qid in asked}, documents

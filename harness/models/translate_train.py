@@ -35,10 +35,10 @@ class TranslateTrain(NeuralRanker):
             doc_langs = [lang for lang in document_langs if lang in have] if pair.doc_lang == MULTILINGUAL else [pair.doc_lang]
         else:
             query_langs = doc_langs = list(have)
-        missing = sorted({*query_langs, *doc_langs} - set(have)) or ([] if doc_langs else [pair.doc_lang])
-        if missing:
+        missing = sorted({*query_langs, *doc_langs} - set(have))
+        if missing or not doc_langs:  # no doc_langs: none of an MLIR pool's languages has translations
             raise HarnessError(
-                f"translate-train has no translated training data for {', '.join(missing)} ({pair}): "
+                f"translate-train has no translated training data for {', '.join(missing or [pair.doc_lang])} ({pair}): "
                 f"{source} provides {', '.join(sorted(have))}"
             )
         parts = [self.load_source(pair, q, d) for q in query_langs for d in doc_langs]

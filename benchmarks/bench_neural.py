@@ -24,7 +24,7 @@ characters, the harness by tokens, so their batches differ) and the time each si
 tokenising and padding alone.
 
 Training: one epoch over the same (question, answer sentence) pairs (SQuAD v1.1 dev minus XQuAD
-through ``harness.training.data`` where it exists, else XQuAD-R en's qrels), batch size 32,
+through ``harness.training.data``, a seeded sample), batch size 32,
 AdamW lr 2e-5, weight decay 0.01, linear warm-up over 10% of the steps then linear decay,
 gradient clipping at 1, in-batch negatives with scale 20 (the harness's InfoNCE at temperature
 0.05 = ``MultipleNegativesRankingLoss(scale=20)``), full precision. The harness side is
@@ -74,7 +74,8 @@ from harness.models.backbone import DEFAULT_BACKBONE, resolve_backbone  # noqa: 
 from harness.models.bi_encoder import BiEncoder  # noqa: E402
 from harness.models.text_batches import length_sorted_batches  # noqa: E402
 from harness.training.examples import TrainingExample  # noqa: E402
-from harness.training.loop import TrainingConfig, train  # noqa: E402
+from harness.training.data import load_training_set  # noqa: E402
+from harness.training.loop import TrainingConfig, epoch_orders, train  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA_DIR = Path(os.environ.get("HARNESS_DATA_DIR", "/work/shared/data"))
@@ -97,24 +98,10 @@ def encoding_texts(data_dir: Path, limit: int | None, seed: int = 0) -> list[str
 
 def training_pairs(data_dir: Path, limit: int) -> tuple[list[TrainingExample], str]:
     """``limit`` (question, answer sentence) pairs and where they come from."""
-    try:
-        from harness.training.data import load_training_set
-    except ImportError:
-        load_training_set = None
-    if load_training_set is not None:
-        training_set = load_training_set("squad", data_dir, query_lang="en", doc_lang="en", negatives=0, seed=0, limit=limit)
-        if len(training_set) >= limit:
-            return list(training_set.examples), f"harness.training.data squad ({training_set.source})"
-    task = get_dataset("xquad-r").load(PairId.parse("xquad-r/en-en"), data_dir)
-    texts = {doc.doc_id: doc.text for doc in task.documents}
-    examples = []
-    for query in task.queries:
-        relevant = [doc_id for doc_id, grade in task.qrels.get(query.query_id, {}).items() if grade >= 1 and doc_id in texts]
-        if relevant:
-            examples.append(TrainingExample(query.text, texts[sorted(relevant)[0]]))
-    if len(examples) < limit:
-        raise SystemExit(f"only {len(examples)} training pairs available, asked for {limit}")
-    return examples[:limit], "xquad-r/en-en qrels (question -> first relevant sentence)"
+    training_set = load_training_set("squad", data_dir, query_lang="en", doc_lang="en", negatives=0, seed=0, limit=limit)
+    if len(training_set) < limit:
+        raise SystemExit(f"only {len(training_set)} training pairs available, asked for {limit}")
+    return list(training_set.examples), f"harness.training.data squad ({training_set.source})"
 
 
 # --------------------------------------------------------------------------- models
@@ -306,11 +293,6 @@ def st_training_api(requested: str) -> str:
     return requested
 
 
-def harness_order(count: int, seed: int) -> np.ndarray:
-    """The order in which ``harness.training.loop.train`` visits ``count`` examples in its first epoch."""
-    return np.random.default_rng(seed).permutation(count)
-
-
 def train_st(location: str, examples: list[TrainingExample], *, batch_size: int, max_length: int, seed: int, api: str, same_batches: bool) -> dict:
     """One epoch of sentence-transformers training; ``same_batches``: the harness's batches, in its
     order (no shuffling of its own), so that both sides pad the very same batches."""
@@ -323,7 +305,7 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
     torch.manual_seed(seed)
     extra: dict = {"same_batches_as_harness": same_batches}
     if same_batches:
-        examples = [examples[i] for i in harness_order(len(examples), seed)]
+        examples = [examples[i] for i in next(epoch_orders(len(examples), seed))]
     if api == "old_fit":
         from torch.utils.data import DataLoader
 
@@ -480,7 +462,7 @@ def main() -> None:
         if not args.no_train_warmup:  # one untimed step per side: first-call costs (oneDNN kernels, lazy imports) land here
             for run in runners.values():
                 run(examples[: args.train_batch_size])
-        first_batch = [examples[i] for i in harness_order(len(examples), common["seed"])[: args.train_batch_size]]
+        first_batch = [examples[i] for i in next(epoch_orders(len(examples), common["seed"]))[: args.train_batch_size]]
         training["objective_check"] = check = objective_check(backbone.location, backbone, first_batch, args.max_length)
         check["agree"] = check["abs_difference"] <= LOSS_TOLERANCE
         print(f"training objective on the first batch (eval mode): sentence-transformers {check['sentence_transformers_loss']:.6f}, "

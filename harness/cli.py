@@ -185,14 +185,13 @@ def _eval(args: argparse.Namespace, command: str) -> int:
     from harness import api
     from harness.errors import HarnessError
 
+    if args.backbone and not args.model:
+        raise HarnessError("--backbone goes with --model (a neural adapter), not --run")
     if args.model:
         if not args.dataset:
             raise HarnessError("--model needs --dataset (a dataset id such as xquad-r, or a pair such as xquad-r/de-en)")
         if args.qrels:
             raise HarnessError("--qrels goes with --run, not --model")
-    elif args.backbone:
-        raise HarnessError("--backbone goes with --model (a neural adapter), not --run")
-    if args.model:
         report = api.evaluate(
             args.model,
             args.dataset,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -116,6 +116,13 @@ def resolve_precision(requested: str, device: torch.device) -> str:
     return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
 
 
+def epoch_orders(count: int, seed: int) -> Iterator[np.ndarray]:
+    """The order :func:`train` visits ``count`` examples in, one permutation per epoch, from ``seed``."""
+    rng = np.random.default_rng(seed)
+    while True:
+        yield rng.permutation(count)
+
+
 def train(model: Trainable, examples: Sequence[TrainingExample], config: TrainingConfig, *, progress: bool = True) -> TrainingLog:
     """Fine-tune ``model`` in place on ``examples``; returns the log (losses, speed, precision)."""
     if not examples:
@@ -131,13 +138,13 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
     schedule = get_linear_schedule_with_warmup(optimizer, round(config.warmup * total), total)
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-    order_rng = np.random.default_rng(config.seed)
+    orders = epoch_orders(len(examples), config.seed)
     model.train()
     started = time.perf_counter()
     bar = progress_bar(range(total), progress, "train", unit="step")
     steps = iter(bar)
     for _ in range(config.epochs):
-        order = order_rng.permutation(len(examples))
+        order = next(orders)
         batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         for first in range(0, len(batches), config.grad_accumulation):
             group = batches[first : first + config.grad_accumulation]

@@ -1,50 +1,27 @@
 """The public verbs of the harness; the CLI is a thin wrapper over these, and notebooks call them directly."""
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.datasets.pairs import PairId
-from harness.errors import HarnessError
+from harness.errors import HarnessError, Interrupted
+from harness.pair_results import (
+    check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, holds_measures, note_training, pair_measures,
+    pair_record,
+)
+from harness.naming import api_command, comma_joined, default_name
+from harness.option_checks import SUBMIT_FIELDS, check_comparison_options, check_compat, nested_meta
 from harness.progress import progress as progress_bar
-from harness.submissions import PairRecord, Submission, check_name
+from harness.output_paths import check_output_dir, check_output_file
+from harness.report.evaluation_report import Report
+from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text
+from harness.submissions import Submission, check_name
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
-
-
-@dataclass
-class Report:
-    """What an evaluation produced: per-pair records (and the submission that stores them, if any)."""
-
-    records: list[PairRecord]
-    submission: Submission | None = None
-    skipped: list[str] = field(default_factory=list)
-    evaluations: dict[str, Any] = field(default_factory=dict)
-
-    def to_frame(self):
-        """A pandas DataFrame: pairs x measures, with macro averages per setting."""
-        from harness.report.tables import results_frame
-
-        return results_frame(self.records)
-
-    def to_table(self) -> str:
-        from harness.report.tables import render_table
-
-        return render_table(self.records)
-
-    def to_json(self) -> str:
-        from harness.report.tables import render_json
-
-        extra = {}
-        if self.submission is not None:
-            extra = {"submission": self.submission.name, "path": str(self.submission.root), "skipped": self.skipped}
-        return render_json(self.records, extra)
 
 
 def evaluate(
@@ -54,6 +31,9 @@ def evaluate(
     pairs: str | Sequence[str] | None = None,
     setting: str | None = None,
     model_params: Mapping[str, Any] | None = None,
+    measures: str | Sequence[str] | None = None,
+    tie_break: str = "trec_eval",
+    compat: str = "trec_eval-10.0",
     data_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
     submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
@@ -64,40 +44,52 @@ def evaluate(
 ) -> Report:
     """Rank and evaluate every requested pair of ``dataset`` with ``model`` and store a submission.
 
-    Pairs already stored under the same name are skipped unless ``force``; each finished pair is
-    saved at once, so an interrupted call loses at most the pair in progress. ``download`` lets
-    loaders fetch missing official files (checksum-verified) into the data directory.
+    ``measures`` replaces the dataset's default measures (the submission then holds those);
+    ``tie_break`` and ``compat`` choose the evaluation semantics (see :func:`evaluate_run`).
+    Pairs already stored under the same name with these measures are skipped unless ``force``;
+    each finished pair is saved at once (merged under the submission's lock, so concurrent
+    writers lose nothing), so an interrupted call loses at most the pair in progress and raises
+    :class:`~harness.errors.Interrupted` saying how many it kept. ``download`` lets loaders
+    fetch missing official files (checksum-verified) into the data directory.
     """
     from harness.datasets import get_dataset, resolve_pairs
     from harness.models import get_model
     from harness.paths import data_dir as resolve_data_dir
 
-    pair_ids = resolve_pairs(dataset, _comma(pairs), setting)
+    pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
+    chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
+    check_compat(compat)
     ranker = get_model(model, **dict(model_params or {}))
-    system = ranker.describe()
     submission = Submission.open_or_create(
-        submissions_dir, name or _default_name(model, model_params), system, command or _api_command(model, dataset, pairs, setting)
+        submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
     )
+    check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
     root = resolve_data_dir(data_dir)
     ranker.data_dir = root
     report = Report([], submission)
-    for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
-        if submission.has_pair(pair) and not force:
-            report.skipped.append(str(pair))
-            report.records.append(submission.pair_record(pair))
-            continue
-        task = get_dataset(pair.dataset).load(pair, root, download=download)
-        started = time.perf_counter()
-        run = ranker.rank(task, depth=task.depth, progress=progress)
-        ranked = time.perf_counter()
-        evaluation = _evaluate_task(run, task)
-        timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
-        record = _record(pair, evaluation, task.notes, timings, run.metadata)
-        submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
-        _note_training(submission.meta, run.metadata)
-        submission.add_pair(pair, record, evaluation, run)
-        report.records.append(record)
-        report.evaluations[str(pair)] = evaluation
+    try:
+        for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
+            if not force and submission.has_pair(pair) and holds_measures(submission, pair, chosen[pair]):
+                report.skipped.append(str(pair))
+                report.records.append(submission.pair_record(pair))
+                continue
+            task = get_dataset(pair.dataset).load(pair, root, download=download)
+            started = time.perf_counter()
+            run = ranker.rank(task, depth=task.depth, progress=progress)
+            ranked = time.perf_counter()
+            evaluation = evaluate_task(run, task, chosen[pair], tie_break=tie_break, compat=compat)
+            timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
+            record = pair_record(pair, evaluation, task.notes, timings, run.metadata)
+
+            def annotate(meta: dict[str, Any], semantics=evaluation.semantics, metadata=run.metadata) -> None:
+                meta.setdefault("evaluation_semantics", semantics)
+                note_training(meta, metadata)
+
+            submission.add_pair(pair, record, evaluation, run, annotate=annotate)
+            report.records.append(record)
+            report.evaluations[str(pair)] = evaluation
+    except KeyboardInterrupt:
+        raise Interrupted(len(report.evaluations), submission.root) from None
     return report
 
 
@@ -108,9 +100,11 @@ def evaluate_run(
     dataset: str | None = None,
     measures: str | Sequence[str] | None = None,
     tie_break: str = "trec_eval",
+    compat: str = "trec_eval-10.0",
     data_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
     submissions_dir: str | os.PathLike[str] | None = None,
+    force: bool = False,
     download: bool = False,
     command: str | None = None,
     system_fields: Mapping[str, Any] | None = None,
@@ -118,36 +112,58 @@ def evaluate_run(
     """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
 
     Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`. Against a
-    registered pair it is a :class:`Report`, and with ``name`` the run is stored as a submission.
+    registered pair it is a :class:`Report`, and with ``name`` the run is stored as a submission
+    (a pair it already holds is replaced only with ``force``). Extra columns after the sixth are
+    ignored, as trec_eval does. ``compat="trec_eval-9.0.8"`` reproduces trec_eval 9.0.8 and
+    pytrec_eval (float32 scores, their IPrec cut-off) instead of trec_eval 10.0. Against a pair,
+    the share of the run's documents found in the pair's collection is reported; at 0% (a run of
+    another pair) the run is refused unless ``force``.
     """
     from harness.evaluation import evaluate as score, parse_measures, read_qrels, read_run
 
     if (qrels is None) == (dataset is None):
         raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
-    parsed_run = read_run(run)
+    check_compat(compat)
     if qrels is not None:
-        judgments = read_qrels(qrels)
-        return score(parsed_run, judgments, parse_measures(_comma(measures) or "AP,nDCG@10,P@10,RR,R@100"), tie_break=tie_break)
+        chosen = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
+        if any(m.needs_pool for m in chosen):
+            raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
+        return score(read_run(run, allow_extra_columns=True), read_qrels(qrels), chosen, tie_break=tie_break, **({} if compat == "trec_eval-10.0" else {"compat": compat}))  # TEMP-SHIM
 
-    from harness.datasets import get_dataset
+    from harness.datasets import get_dataset, resolve_pairs
     from harness.paths import data_dir as resolve_data_dir
 
-    pair = PairId.parse(dataset)
-    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir), download=download)
-    _check_run_queries(parsed_run, task, run)
-    started = time.perf_counter()
-    evaluation = _evaluate_task(parsed_run, task, measures=_comma(measures), tie_break=tie_break)
-    record = _record(pair, evaluation, task.notes, {"evaluate_s": time.perf_counter() - started})
-    report = Report([record], evaluations={str(pair): evaluation})
+    resolved = resolve_pairs(dataset)
+    if len(resolved) != 1 or resolved[0].dataset == dataset:
+        raise HarnessError(f"--dataset {dataset}: a run answers one pair; give ID/Q-D, e.g. xquad-r/de-en")
+    pair = resolved[0]
+    chosen = pair_measures([pair], comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))[pair]
+    submission = None
     if name is not None:
         # one system may submit a run file per pair: the file name is the pair's, not the system's identity
         system = {"model": "external-run", "tie_break": tie_break, **dict(system_fields or {})}
         submission = Submission.open_or_create(
             submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
         )
+        check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
+        if str(pair) in submission.meta["pairs"] and not force:
+            raise HarnessError(f"{submission.root}: {name!r} already holds {pair}; --force replaces it")
+    parsed_run = read_run(run, allow_extra_columns=True)
+    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir), download=download)
+    check_run_queries(parsed_run, task, run)
+    share = document_share(parsed_run, task)
+    warning = check_document_share(share, pair, run, force)
+    started = time.perf_counter()
+    evaluation = evaluate_task(parsed_run, task, chosen, tie_break=tie_break, compat=compat)
+    notes = {**task.notes, "documents_in_collection": share if share is not None else "not checked (collection not readable here)"}
+    record = pair_record(pair, evaluation, notes, {"evaluate_s": time.perf_counter() - started})
+    report = Report([record], evaluations={str(pair): evaluation}, warnings=[warning] if warning else [])
+    if submission is not None:
         record.details["run_file"] = Path(run).name
-        submission.meta.setdefault("evaluation_semantics", evaluation.semantics)
-        submission.add_pair(pair, record, evaluation, parsed_run)
+        submission.add_pair(
+            pair, record, evaluation, parsed_run, replace=force,
+            annotate=lambda meta: meta.setdefault("evaluation_semantics", evaluation.semantics),
+        )
         report.submission = submission
     return report
 
@@ -168,11 +184,13 @@ def compare(
     margin: float | None = None,
     average_test: str = "pair-means",
     submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    data_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ):
     """Compare stored submissions with paired significance tests; returns a :class:`~harness.stats.Comparison`.
 
-    Each submission is a name under ``submissions_dir`` or a path to a submission folder. With
+    Each submission is a name under ``submissions_dir`` or a path to a submission folder, and
+    must pass :func:`validate`'s checks (an invalid one is refused with its reasons). With
     ``baseline`` every other system is tested against it; without, every unordered pair once.
     ``dataset`` keeps the pairs of these dataset ids or exact pair ids. The result renders with
     ``to_markdown()``, ``to_latex()``, ``to_html()``, ``to_csv()``, ``to_json()``, ``to_frame()``
@@ -180,16 +198,17 @@ def compare(
     """
     from harness.stats import compare_submissions
 
-    loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir) for item in submissions]
+    check_comparison_options(alpha, resamples, seed, confidence, margin)
+    loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir, data_dir=data_dir) for item in submissions]
     return compare_submissions(
         loaded,
         baseline=baseline,
-        datasets=_comma(dataset).split(",") if dataset else None,
-        measures=_comma(measures).split(",") if measures else None,
+        datasets=comma_joined(dataset).split(",") if dataset else None,
+        measures=comma_joined(measures).split(",") if measures else None,
         test=test,
         correction=correction,
         alpha=alpha,
-        family=_comma(family).split(","),
+        family=comma_joined(family).split(","),
         resamples=resamples,
         seed=seed,
         confidence=confidence,
@@ -199,19 +218,28 @@ def compare(
     )
 
 
-def load_submission(name_or_path: str | os.PathLike[str], submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR) -> Submission:
-    """A submission by name (a folder of ``submissions_dir``) or by path to its folder."""
+def load_submission(
+    name_or_path: str | os.PathLike[str],
+    submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> Submission:
+    """A valid submission by name (a folder of ``submissions_dir``) or by path to its folder;
+    one that fails the gate (:func:`validate`) raises with its reasons."""
     from harness.errors import did_you_mean
+    from harness.validation import check_submission
 
     path = Path(name_or_path)
-    if (path / "meta.json").is_file():
-        return Submission.load(path)
     candidate = Path(submissions_dir) / str(name_or_path)
-    if (candidate / "meta.json").is_file():
-        return Submission.load(candidate)
-    known = sorted(p.parent.name for p in Path(submissions_dir).glob("*/meta.json"))
-    listing = f"; known in {submissions_dir}: {', '.join(known)}" if known else f"; {submissions_dir} holds none"
-    raise HarnessError(f"unknown submission {str(name_or_path)!r}: no folder with meta.json at {path} or {candidate}{did_you_mean(str(name_or_path), known)}{listing}")
+    folder = path if (path / "meta.json").exists() else candidate if (candidate / "meta.json").exists() else None
+    if folder is None:
+        known = sorted(p.parent.name for p in Path(submissions_dir).glob("*/meta.json"))
+        listing = f"; known in {submissions_dir}: {', '.join(known)}" if known else f"; {submissions_dir} holds none"
+        raise HarnessError(f"unknown submission {str(name_or_path)!r}: no folder with meta.json at {path} or {candidate}{did_you_mean(str(name_or_path), known)}{listing}")
+    check = check_submission(folder, data_dir=data_dir)
+    if not check.valid:
+        raise HarnessError(f"{folder}: not a valid submission: {check.reasons()}")
+    return check.submission
 
 
 def submit(
@@ -222,8 +250,10 @@ def submit(
     meta: Mapping[str, Any] | None = None,
     measures: str | Sequence[str] | None = None,
     tie_break: str = "trec_eval",
+    compat: str = "trec_eval-10.0",
     data_dir: str | os.PathLike[str] | None = None,
     submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+    force: bool = False,
     download: bool = False,
     command: str | None = None,
 ) -> Report:
@@ -231,11 +261,13 @@ def submit(
 
     ``meta`` adds documented fields (``description``, ``authors``, ``url``, ``paper``,
     ``training.languages``, ``training.data``; dotted keys nest) and ``system.*`` fields that
-    identify the system. They are checked against the schema before anything is evaluated.
+    identify the system. They are checked against the schema before anything is evaluated. A
+    pair the submission already holds is replaced only with ``force`` (which also accepts a run
+    none of whose documents is in the pair's collection).
     """
     from harness.validation import meta_problems
 
-    fields = _nested(meta or {})
+    fields = nested_meta(meta or {})
     system_fields = fields.pop("system", {})
     unknown = sorted(set(fields) - SUBMIT_FIELDS)
     if unknown:
@@ -246,19 +278,22 @@ def submit(
     if problems:
         raise HarnessError(problems[0])
     report = evaluate_run(
-        run, dataset=dataset, measures=measures, tie_break=tie_break, data_dir=data_dir, name=name,
-        submissions_dir=submissions_dir, download=download, command=command, system_fields=system_fields,
+        run, dataset=dataset, measures=measures, tie_break=tie_break, compat=compat, data_dir=data_dir, name=name,
+        submissions_dir=submissions_dir, force=force, download=download, command=command, system_fields=system_fields,
     )
-    report.submission.meta.update(fields)
-    report.submission.save()
+    if fields:
+        report.submission.update_meta(fields)
     return report
 
 
-def validate(path: str | os.PathLike[str]) -> list[Any]:
-    """Every problem (and note) of a submission folder or a run file: :class:`~harness.validation.Finding` s."""
+def validate(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None) -> list[Any]:
+    """Every problem (and note) of a submission folder or a run file: :class:`~harness.validation.Finding` s.
+
+    A submission's query ids are checked against its pairs' datasets when their data is found
+    under ``data_dir`` (default: the usual data directory)."""
     from harness.validation import validate_path
 
-    return validate_path(path)
+    return validate_path(path, data_dir=data_dir)
 
 
 def codeswitch(
@@ -282,6 +317,11 @@ def codeswitch(
     from harness.codeswitch.training_file import switch_file
     from harness.lexicons.english_lexicons import read_english_lexicons
 
+    check_output_file(target, "OUT")
+    if Path(source).resolve() == Path(target).resolve():
+        raise HarnessError(f"{target}: the output would overwrite the input; give another OUT")
+    if not 0 <= p <= 1:
+        raise HarnessError(f"--p {p}: a probability lies between 0 and 1")
     loaded = read_english_lexicons(lexicons, "titles" if method == "wiki-cs" else "muse")
     return switch_file(
         source, target, method, loaded, p=p, seed=seed, policy=policy, query_lang=query_lang, doc_lang=doc_lang
@@ -297,37 +337,28 @@ def leaderboard(
     alpha: float = 0.05,
     confidence: float = 0.95,
     heatmap_png: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ):
     """Write the static leaderboard site of every submission under ``submissions_dir`` to ``out_dir``.
 
     Returns a :class:`~harness.report.leaderboard.LeaderboardSite` (pages written, tests run,
-    timings); open ``site.index`` in a browser. ``baseline`` (default ``bm25`` where present)
-    gets the ▲/▼ marks; ``None`` shows rank intervals only.
+    timings, notes); open ``site.index`` in a browser. ``baseline`` (default ``bm25`` where present)
+    gets the ▲/▼ marks; ``None`` shows rank intervals only. Every submission passes
+    :func:`validate`'s checks (query ids against the data under ``data_dir`` where found); an
+    invalid one is left out, with its reasons in the notes and on the index page.
     """
     from harness.report.leaderboard import build_leaderboard
 
+    if not 0 < alpha < 1 or not 0 < confidence < 1:
+        raise HarnessError(f"alpha ({alpha}) and confidence ({confidence}) must lie strictly between 0 and 1")
+    if not Path(submissions_dir).is_dir():
+        raise HarnessError(f"{submissions_dir}: no such submissions folder")
+    check_output_dir(out_dir)
     return build_leaderboard(
         submissions_dir, out_dir, baseline=baseline, correction=correction, alpha=alpha, confidence=confidence,
-        heatmap_png=heatmap_png, progress=progress,
+        heatmap_png=heatmap_png, data_dir=data_dir, progress=progress,
     )
-
-
-SUBMIT_FIELDS = {"description", "authors", "url", "paper", "training"}
-
-
-def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"training.languages": [...]}`` -> ``{"training": {"languages": [...]}}``."""
-    out: dict[str, Any] = {}
-    for key, value in flat.items():
-        *parents, leaf = key.split(".")
-        target = out
-        for parent in parents:
-            target = target.setdefault(parent, {})
-            if not isinstance(target, dict):
-                raise HarnessError(f"--meta {key}: {parent!r} is already a value, not a group")
-        target[leaf] = value
-    return out
 
 
 def list_datasets() -> list[dict[str, Any]]:
@@ -351,93 +382,23 @@ def list_datasets() -> list[dict[str, Any]]:
     ]
 
 
+def model_spec(name: str) -> dict[str, Any]:
+    """One registered adapter: name, description, every parameter with type, default and meaning."""
+    from harness.models import get_spec
+
+    return get_spec(name).as_dict()
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write a rendered table atomically (a trailing newline added where missing)."""
+    from harness.atomic import atomic_write_text
+
+    atomic_write_text(check_output_file(path), text if text.endswith("\n") else text + "\n")
+
+
+
 def list_models() -> list[dict[str, Any]]:
     """One dict per registered model adapter: name, description, parameters with defaults."""
     from harness.models import all_models
 
     return all_models()
-
-
-def _evaluate_task(run, task, measures: str | None = None, tie_break: str = "trec_eval"):
-    from harness.evaluation import evaluate as score, parse_measures
-
-    chosen = parse_measures(measures or ",".join(task.measures))
-    pool = [doc.doc_id for doc in task.documents] if any(m.needs_pool for m in chosen) else None
-    return score(run, task.qrels, chosen, tie_break=tie_break, pool=pool)
-
-
-def _record(
-    pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[str, float], run_metadata: Mapping[str, Any] | None = None
-) -> PairRecord:
-    return PairRecord(
-        pair=str(pair),
-        setting=pair.setting,
-        measures=dict(evaluation.aggregate),
-        num_queries=evaluation.num_queries,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        details={
-            "notes": dict(notes),
-            "ties": evaluation.ties,
-            "unjudged_run_queries": len(evaluation.unjudged_run_queries),
-            "missing_run_queries": len(evaluation.missing_run_queries),
-            **({"run": dict(run_metadata)} if run_metadata else {}),
-        },
-    )
-
-
-def _check_run_queries(run, task, path) -> None:
-    """A run for a registered pair must only hold that pair's queries: anything else is a wrong file."""
-    import numpy as np
-
-    from harness.evaluation.trec import first_line_of_query
-
-    known = {query.query_id for query in task.queries}
-    unknown = set(np.unique(run.query_ids).tolist()) - known
-    if unknown:
-        first = run.query_ids[int(np.flatnonzero(np.isin(run.query_ids, list(unknown)))[0])]
-        example = min(known) if known else ""
-        raise HarnessError(
-            f"{path}:{first_line_of_query(path, first)}: query id {first!r} is not a query of {task.pair} "
-            f"(expected ids like {example!r}; {len(unknown)} unknown query ids in all)"
-        )
-
-
-def _note_training(meta: dict[str, Any], run_metadata: Mapping[str, Any]) -> None:
-    """Unite the languages a trained model saw into the submission's ``training`` record, so the
-    leaderboard can flag zero-shot languages (per-pair details stay in each pair's run metadata)."""
-    seen = run_metadata.get("training_languages")
-    if not isinstance(seen, list):
-        return
-    training = meta.setdefault("training", {})
-    training["languages"] = sorted(set(training.get("languages", [])) | set(seen))
-    data = run_metadata.get("training_data")
-    if isinstance(data, Mapping) and data.get("source"):
-        sources = set(filter(None, training.get("data", "").split("; "))) | {str(data["source"])}
-        training["data"] = "; ".join(sorted(sources))[:500]
-
-
-def _default_name(model: str, params: Mapping[str, Any] | None) -> str:
-    """``model-key1value1-...``, each value cut to a safe path component (a backbone to its last part)."""
-    parts = [model]
-    for key, value in sorted((params or {}).items()):
-        text = Path(str(value).rstrip("/")).name if key == "backbone" else str(value)
-        parts.append(key + re.sub(r"[^A-Za-z0-9._+]+", "_", text))
-    name = "-".join(parts)
-    if len(name) > 128:
-        name = name[:111] + "-" + hashlib.sha256(name.encode()).hexdigest()[:16]
-    return name
-
-
-def _api_command(model: str, dataset: str, pairs, setting) -> str:
-    parts = ["harness", "eval", "--model", model, "--dataset", dataset]
-    if pairs:
-        parts += ["--pairs", ",".join(_comma(pairs).split(","))]
-    if setting:
-        parts += ["--setting", setting]
-    return " ".join(parts)
-
-
-def _comma(value: str | Sequence[str] | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return ",".join(value)

@@ -1,14 +1,21 @@
-"""Write-then-rename, so an interrupted run never leaves a half-written result behind."""
+"""Write-then-rename, so an interrupted run never leaves a half-written result behind.
+
+Temporary files are named ``.NAME.PID.RANDOM.tmp`` beside their target: the process id tells a
+write in progress from the leftover of an interrupted one (:func:`stale_temporaries`).
+"""
 from __future__ import annotations
 
 import contextlib
 import gzip
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
 @contextlib.contextmanager
@@ -19,7 +26,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     binary = "b" in mode
     # mkstemp makes 0600 files; results are meant to be shared, so follow the umask like open() does
     umask = os.umask(0)
@@ -48,3 +55,26 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_open(path, "w") as out:
         out.write(text)
+
+
+def stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary files under ``folder`` whose writing process is gone (or that predate pid-named
+    temporaries): leftovers of an interrupted write, never part of a result."""
+    stale = []
+    for path in sorted(folder.rglob(".*.tmp")):
+        match = _TEMPORARY.match(path.name)
+        if match is None or not _alive(int(match.group(1))):
+            stale.append(path)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True

@@ -24,3 +24,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM during work that stores pairs: how many were finished and kept, and where."""
+
+    def __init__(self, kept: int, where: object) -> None:
+        super().__init__(f"interrupted; {kept} pair{'s' if kept != 1 else ''} kept ({where} holds every finished pair; the pair in progress was not written)")
+        self.kept = kept
+        self.where = where

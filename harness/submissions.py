@@ -1,28 +1,33 @@
 """The on-disk record of results: one folder per system, a run and per-query scores per pair.
 
-Layout (every file written atomically; ``meta.json`` is rewritten after each finished pair, so an
-interrupted evaluation keeps what it finished and never a half-written file)::
+Layout (every file written atomically)::
 
     submissions/NAME/meta.json
     submissions/NAME/pairs/DATASET/Q-D/run.trec.gz
     submissions/NAME/pairs/DATASET/Q-D/per-query.tsv
+
+Several processes may write one submission at once (different pairs of one system): each change
+takes the folder's lock, reads ``meta.json`` again, merges its own pair and writes it back, so
+nothing another writer stored is lost. A stored pair is replaced only when asked, and a re-run
+that scores exactly as stored changes no file but the (untracked) run.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from harness import __version__
-from harness.atomic import atomic_open, atomic_write_text
+from harness.atomic import atomic_write_text, stale_temporaries
+from harness.confined import MEGABYTE, decode_utf8, read_confined
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
+from harness.folder_lock import folder_lock
+from harness.per_query import PerQueryTable, per_query_text, read_per_query, read_per_query_table, write_per_query
 
 META_FILE = "meta.json"
 RUN_FILE = "run.trec.gz"
@@ -74,12 +79,15 @@ class PairRecord:
         )
 
 
+
 class Submission:
     """A system's results on disk: ``meta.json`` plus per-pair runs and per-query scores."""
 
-    def __init__(self, root: Path, meta: dict[str, Any]) -> None:
+    def __init__(self, root: Path, meta: dict[str, Any], command: str | None = None) -> None:
         self.root = root
         self.meta = meta
+        self.command = command
+        self.removed_temporaries: list[Path] = []
 
     @property
     def name(self) -> str:
@@ -87,48 +95,39 @@ class Submission:
 
     @classmethod
     def open_or_create(cls, submissions_dir: str | Path, name: str, system: Mapping[str, Any], command: str) -> "Submission":
-        """Open ``submissions_dir/name``, or start it; an existing one must describe the same system."""
+        """Open ``submissions_dir/name``, or start it; an existing one must describe the same system.
+
+        Leftovers of an interrupted write (temporaries whose process is gone) are removed.
+        ``command`` is recorded with the first pair this call adds or changes.
+        """
         root = Path(submissions_dir) / check_name(name)
-        meta_path = root / META_FILE
-        if meta_path.exists():
-            submission = cls.load(root)
-            if _identity(submission.meta.get("system")) != _identity(system):
-                raise HarnessError(
-                    f"{meta_path}: submission {name!r} was made by a different system or parameters; "
-                    "choose another --name, or delete that folder"
-                )
-            submission.record_command(command)
-            return submission
         meta = {
             "format_version": FORMAT_VERSION,
             "name": name,
             "harness_version": __version__,
             "created": _now(),
             "command": command,
-            "commands": [command],
+            "commands": [],
             "system": dict(system),
             "pairs": {},
         }
-        return cls(root, meta)
+        submission = cls(root, meta, command)
+        if (root / META_FILE).exists():
+            stored = read_meta(root)
+            submission._check_identity(stored)
+            submission.meta = stored
+        if root.is_dir():
+            with folder_lock(root):
+                submission.removed_temporaries = stale_temporaries(root)
+                for path in submission.removed_temporaries:
+                    path.unlink(missing_ok=True)
+        return submission
 
     @classmethod
     def load(cls, root: str | Path) -> "Submission":
-        """Read a submission folder."""
+        """Read a submission folder's ``meta.json`` (bounded, confined to the folder)."""
         root = Path(root)
-        meta_path = root / META_FILE
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise HarnessError(f"{meta_path}: no such submission (expected a folder with {META_FILE})") from None
-        except json.JSONDecodeError as exc:
-            raise HarnessError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(meta, dict) or not isinstance(meta.get("pairs"), dict) or "name" not in meta:
-            raise HarnessError(f"{meta_path}: expected a JSON object with 'name' and 'pairs'")
-        for pair in meta["pairs"]:
-            if not _SAFE_PAIR.match(pair):
-                # metadata is untrusted: a pair key becomes a path, so it may not climb out of the folder
-                raise HarnessError(f"{meta_path}: bad pair id {pair!r} (expected DATASET/Q-D, e.g. xquad-r/de-en)")
-        return cls(root, meta)
+        return cls(root, read_meta(root))
 
     def pair_dir(self, pair: PairId) -> Path:
         return self.root / "pairs" / pair.dataset / pair.langs
@@ -145,108 +144,159 @@ class Submission:
     def records(self) -> list[PairRecord]:
         return [PairRecord.from_dict(pair, data) for pair, data in sorted(self.meta["pairs"].items())]
 
-    def add_pair(self, pair: PairId, record: PairRecord, evaluation: Any, run: Any | None) -> None:
-        """Store one pair's run and per-query scores, then record it in ``meta.json``."""
+    def add_pair(
+        self,
+        pair: PairId,
+        record: PairRecord,
+        evaluation: Any,
+        run: Any | None,
+        *,
+        replace: bool = True,
+        annotate: Callable[[dict[str, Any]], None] | None = None,
+    ) -> bool:
+        """Store one pair's run and per-query scores and record it in ``meta.json``, under the lock.
+
+        ``replace=False`` refuses a pair the submission already holds. ``annotate`` updates the
+        merged metadata (semantics, training languages). A pair that scores exactly as stored keeps
+        its record and per-query file (only the run, which git does not keep, is rewritten), so a
+        re-run changes no tracked file. Returns whether the record changed.
+        """
         from harness.evaluation import write_run
 
         folder = self.pair_dir(pair)
-        if run is not None:
-            write_run(run, folder / RUN_FILE, tag=self.name)
-        write_per_query(folder / PER_QUERY_FILE, evaluation.per_query)
-        self.meta["pairs"][str(pair)] = record.to_dict()
-        self.meta["updated"] = _now()
-        self.save()
+        text = per_query_text(evaluation.per_query)
+        with folder_lock(self.root):
+            meta = self._merged_meta()
+            stored = meta["pairs"].get(str(pair))
+            if stored is not None and not replace:
+                raise HarnessError(f"{self.root / META_FILE}: {self.name!r} already holds {pair} ({_summary(stored)}); --force replaces it")
+            unchanged = stored is not None and _same_scores(stored, record) and _file_text(folder / PER_QUERY_FILE) == text
+            if run is not None:
+                write_run(run, folder / RUN_FILE, tag=self.name)
+            if not unchanged:
+                atomic_write_text(folder / PER_QUERY_FILE, text)
+                meta["pairs"][str(pair)] = record.to_dict()
+                meta["updated"] = _now()
+                self._note_command(meta)
+            if annotate is not None:
+                annotate(meta)
+            self._save_if_changed(meta)
+        return not unchanged
+
+    def update_meta(self, fields: Mapping[str, Any]) -> None:
+        """Merge top-level ``fields`` (description, authors, ...) into ``meta.json``, under the lock."""
+        with folder_lock(self.root):
+            meta = self._merged_meta()
+            meta.update(fields)
+            self._save_if_changed(meta)
 
     def commands(self) -> list[str]:
         """Every command that added pairs (one per dataset, typically), first one first."""
         listed = self.meta.get("commands")
-        if isinstance(listed, list) and all(isinstance(c, str) for c in listed):
+        if isinstance(listed, list) and listed and all(isinstance(c, str) for c in listed):
             return list(listed)
         return [self.meta["command"]] if isinstance(self.meta.get("command"), str) else []
 
-    def record_command(self, command: str) -> None:
-        """Remember ``command`` among those that made this submission (saved with the next pair)."""
-        known = self.commands()
-        if command not in known:
-            self.meta["commands"] = known + [command]
-
     def save(self) -> None:
-        atomic_write_text(self.root / META_FILE, json.dumps(self.meta, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+        """Write ``meta.json`` as it is in memory (writers that merge use :meth:`add_pair`)."""
+        atomic_write_text(self.root / META_FILE, _meta_text(self.meta))
 
     def per_query(self, pair: PairId) -> dict[str, dict[str, float]]:
         """Per-query scores of a pair: measure -> query id -> value."""
-        return read_per_query(self.pair_dir(pair) / PER_QUERY_FILE)
+        return read_per_query(self.pair_dir(pair) / PER_QUERY_FILE, self.root)
 
     def per_query_table(self, pair: PairId) -> PerQueryTable:
-        """Per-query scores of a pair as arrays."""
-        return read_per_query_table(self.pair_dir(pair) / PER_QUERY_FILE)
+        """Per-query scores of a pair as arrays (read confined to the submission folder)."""
+        return read_per_query_table(self.pair_dir(pair) / PER_QUERY_FILE, self.root)
+
+    def _merged_meta(self) -> dict[str, Any]:
+        """What is on disk now (another writer may have added pairs), or the new submission's start."""
+        if not (self.root / META_FILE).exists():
+            return json.loads(json.dumps(self.meta))
+        meta = read_meta(self.root)
+        self._check_identity(meta)
+        return meta
+
+    def _check_identity(self, meta: Mapping[str, Any]) -> None:
+        if _identity(meta.get("system")) != _identity(self.meta.get("system")):
+            raise HarnessError(
+                f"{self.root / META_FILE}: submission {self.name!r} was made by a different system or parameters; "
+                "choose another --name, or delete that folder"
+            )
+
+    def _note_command(self, meta: dict[str, Any]) -> None:
+        if self.command is None:
+            return
+        known = Submission(self.root, meta).commands()
+        if self.command not in known:
+            meta["commands"] = known + [self.command]
+        meta.setdefault("command", self.command)
+
+    def _save_if_changed(self, meta: dict[str, Any]) -> None:
+        text = _meta_text(meta)
+        if _file_text(self.root / META_FILE) != text:
+            atomic_write_text(self.root / META_FILE, text)
+        self.meta = meta
 
 
-def write_per_query(path: Path, per_query: Mapping[str, Mapping[str, float]]) -> None:
-    """A TSV with one row per query and one column per measure (``repr`` floats: exact round trip)."""
-    measures = list(per_query)
-    query_ids = sorted({qid for values in per_query.values() for qid in values})
-    with atomic_open(path) as out:
-        out.write("\t".join(["query_id", *measures]) + "\n")
-        for qid in query_ids:
-            out.write("\t".join([qid, *(repr(float(per_query[m].get(qid, 0.0))) for m in measures)]) + "\n")
+MAX_META_BYTES = 64 * MEGABYTE
 
 
-@dataclass(frozen=True)
-class PerQueryTable:
-    """Per-query scores of one pair as arrays: query ids, measure names, queries x measures values."""
+def read_meta(root: Path) -> dict[str, Any]:
+    """``root/meta.json`` as a dict with ``name`` and ``pairs``, whose pair ids are safe paths."""
+    meta = read_meta_json(root)
+    meta_path = root / META_FILE
+    if not isinstance(meta, dict) or not isinstance(meta.get("pairs"), dict) or "name" not in meta:
+        raise HarnessError(f"{meta_path}: expected a JSON object with 'name' and 'pairs'")
+    for pair in meta["pairs"]:
+        if not _SAFE_PAIR.match(pair):
+            # metadata is untrusted: a pair key becomes a path, so it may not climb out of the folder
+            raise HarnessError(f"{meta_path}: bad pair id {pair!r} (expected DATASET/Q-D, e.g. xquad-r/de-en)")
+    return meta
 
-    query_ids: list[str]
-    measures: list[str]
-    values: np.ndarray
 
-    def as_dict(self) -> dict[str, dict[str, float]]:
-        """measure -> query id -> value."""
-        return {m: dict(zip(self.query_ids, self.values[:, j].tolist())) for j, m in enumerate(self.measures)}
-
-
-def read_per_query_table(path: Path) -> PerQueryTable:
-    """Read what :func:`write_per_query` wrote (values parsed exactly: the bits ``repr`` wrote).
-
-    One split of the whole text and one numpy conversion: a leaderboard reads thousands of these.
-    """
-    with open(path, encoding="utf-8") as source:
-        header, _, body = source.read().partition("\n")
-    if not header:
-        raise HarnessError(f"{path}:1: empty file; expected a header 'query_id<TAB>MEASURE...'")
-    columns = header.split("\t")
-    lines = body.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    tabs = len(columns) - 1
-    bad = next((number for number, line in enumerate(lines, start=2) if line.count("\t") != tabs), None)
-    if bad is not None:
-        found = lines[bad - 2].count("\t") + 1
-        raise HarnessError(f"{path}:{bad}: expected {len(columns)} tab-separated fields, found {found}")
-    fields = "\t".join(lines).split("\t") if lines else []
-    query_ids = fields[:: len(columns)]
-    del fields[:: len(columns)]
+def read_meta_json(root: Path) -> Any:
+    """The JSON value of ``root/meta.json``, read bounded and confined to ``root``; NaN and
+    Infinity (which Python's json accepts) are refused."""
+    meta_path = root / META_FILE
     try:
-        values = np.array(fields, dtype=np.float64).reshape(len(lines), tabs)
-    except ValueError:
-        number, bad_value = next(
-            (n, v) for n, line in enumerate(lines, start=2) for v in line.split("\t")[1:] if not _is_number(v)
-        )
-        raise HarnessError(f"{path}:{number}: expected a number, found {bad_value!r}") from None
-    return PerQueryTable(query_ids, columns[1:], values)
-
-
-def read_per_query(path: Path) -> dict[str, dict[str, float]]:
-    """Per-query scores as measure -> query id -> value (see :func:`read_per_query_table`)."""
-    return read_per_query_table(path).as_dict()
-
-
-def _is_number(text: str) -> bool:
+        text = decode_utf8(read_confined(meta_path, root, MAX_META_BYTES), meta_path)
+    except FileNotFoundError:
+        raise HarnessError(f"{meta_path}: no such submission (expected a folder with {META_FILE})") from None
     try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        meta = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except ValueError as exc:
+        raise HarnessError(f"{meta_path}: {exc}") from None
+    except RecursionError:
+        raise HarnessError(f"{meta_path}: nested too deeply to be a submission record") from None
+    return meta
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a result may hold (JSON has no NaN or Infinity)")
+
+
+def _meta_text(meta: Mapping[str, Any]) -> str:
+    return json.dumps(meta, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _file_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def _same_scores(stored: Mapping[str, Any], record: PairRecord) -> bool:
+    return stored.get("measures") == record.measures and stored.get("num_queries") == record.num_queries
+
+
+def _summary(stored: Mapping[str, Any]) -> str:
+    measures = stored.get("measures") if isinstance(stored.get("measures"), dict) else {}
+    shown = ", ".join(f"{m} {v:.4f}" for m, v in list(measures.items())[:2] if isinstance(v, (int, float)))
+    return f"{shown}, {stored.get('num_queries')} queries" if shown else f"{stored.get('num_queries')} queries"
 
 
 def _identity(system: Any) -> str:
@@ -259,3 +309,9 @@ def _identity(system: Any) -> str:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = [
+    "FORMAT_VERSION", "META_FILE", "PER_QUERY_FILE", "RUN_FILE", "PairRecord", "PerQueryTable", "Submission", "check_name",
+    "read_meta", "read_meta_json", "read_per_query", "read_per_query_table", "write_per_query",
+]

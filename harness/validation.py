@@ -1,21 +1,25 @@
-"""Checks of submissions and run files that report every problem, one line each.
+"""The one gate every submission passes before anything reads its numbers.
 
-A submission folder is checked against the documented schema
-(``harness/schemas/submission-meta.schema.json``) and against its own files: each pair's
-per-query scores must exist, parse, have the recorded measures and query count, and average to
-the recorded aggregates; a run, when present, must parse. Runs are not kept in git, so a missing
-run is a note, not a problem.
+``validate``, ``compare`` and the leaderboard all call :func:`check_submission`, which checks
+everything any of them reads: ``meta.json`` against the documented schema
+(``harness/schemas/submission-meta.schema.json``) with no NaN or Infinity; the folder's name;
+each pair's dataset and pair registered, its measures parsable, at least one query; its per-query
+file a regular UTF-8 file inside the folder (bounded read), with unique query ids that belong to
+the pair (when the dataset's data is found), finite values, the recorded measures and query count
+and the recorded aggregates; leftovers of interrupted writes. Runs are not kept in git, so a
+missing run is a note; a present run is parsed when ``check_runs``.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "submission-meta.schema.json"
@@ -33,15 +37,89 @@ class Finding:
         return self.text if self.severity == "problem" else f"note: {self.text}"
 
 
-def validate_path(path: str | os.PathLike[str]) -> list[Finding]:
-    """Findings for a submission folder or a run file (plain or .gz)."""
+@dataclass
+class SubmissionCheck:
+    """What the gate found in one folder; ``submission`` is set only when it is valid.
+
+    ``coverage`` maps each pair to (queries held, queries of the pair), the second ``None``
+    where the dataset's data was not found and the pair's query set is unknown.
+    """
+
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    submission: Any = None
+    coverage: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f.text for f in self.findings if f.severity == "problem"]
+
+    @property
+    def notes(self) -> list[str]:
+        return [f.text for f in self.findings if f.severity == "note"]
+
+    @property
+    def valid(self) -> bool:
+        return self.submission is not None and not self.problems
+
+    def reasons(self, limit: int = 3) -> str:
+        """The first problems on one line, for a note or an error."""
+        shown = "; ".join(self.problems[:limit])
+        more = len(self.problems) - limit
+        return shown + (f"; and {more} more (harness validate {self.root})" if more > 0 else "")
+
+
+def check_submission(root: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None, check_runs: bool = False) -> SubmissionCheck:
+    """Check one submission folder; never raises for a bad folder (its problems are findings).
+
+    ``data_dir`` (default: the usual data directory) lets each pair's query ids be checked
+    against the dataset's; where its data is not found that check is a note.
+    """
+    from harness.paths import data_dir as resolve_data_dir
+    from harness.submissions import Submission, read_meta_json
+
+    check = SubmissionCheck(Path(root))
+    folder = check.root
+    if not folder.is_dir():
+        check.findings.append(Finding("problem", f"{folder}: not a folder (a submission is a folder with meta.json)"))
+        return check
+    try:
+        meta = read_meta_json(folder)
+    except HarnessError as error:
+        check.findings.append(Finding("problem", str(error)))
+        return check
+    meta_path = folder / "meta.json"
+    check.findings += [Finding("problem", line) for line in meta_problems(meta, meta_path)]
+    if check.problems or not isinstance(meta, dict):
+        return check  # the checks below rely on the structure the schema guarantees
+    if meta["name"] != folder.name:
+        check.findings.append(Finding("problem", f"{meta_path}: name {meta['name']!r} is not the folder's name {folder.name!r}"))
+    if not meta["pairs"]:
+        check.findings.append(Finding("problem", f"{meta_path}: holds no pairs"))
+    command = meta.get("command") or "the submission's command"
+    data_root = resolve_data_dir(data_dir)
+    for pair, record in sorted(meta["pairs"].items()):
+        check.findings += _pair_findings(check, pair, record, command, data_root, check_runs)
+    unchecked = sorted({PairId.parse(pair).dataset for pair, (_, total) in check.coverage.items() if total is None})
+    if unchecked:
+        check.findings.append(Finding("note", f"query ids of {', '.join(unchecked)} not checked: no data found under {data_root} (--data-dir)"))
+    check.findings += _folder_findings(folder, meta)
+    if not check.problems:
+        check.submission = Submission(folder, meta)
+    return check
+
+
+def validate_path(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None) -> list[Finding]:
+    """Findings for a submission folder (runs parsed too) or a run file (plain or .gz)."""
     target = Path(path)
     if target.is_dir():
-        return validate_submission(target)
+        return check_submission(target, data_dir=data_dir, check_runs=True).findings
     if target.is_file():
         from harness.evaluation.trec import run_problems
 
         return [Finding("problem", str(problem)) for problem in run_problems(target)]
+    if target.exists():
+        return [Finding("problem", f"{target}: not a regular file or a folder")]
     raise HarnessError(f"{target}: no such file or folder (expected a submission folder or a run file)")
 
 
@@ -50,73 +128,137 @@ def meta_problems(meta: Any, meta_path: Path) -> list[str]:
     from jsonschema import Draft202012Validator
 
     errors = sorted(Draft202012Validator(_schema()).iter_errors(meta), key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{meta_path}: {_where(error.absolute_path)}: {error.message}" for error in errors]
+    return [f"{meta_path}: {_where(error.absolute_path)}: {_short(error.message)}" for error in errors]
 
 
-def validate_submission(root: Path) -> list[Finding]:
-    """Findings for one submission folder."""
-    meta_path = root / "meta.json"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [Finding("problem", f"{meta_path}: missing (a submission folder holds meta.json)")]
-    except json.JSONDecodeError as error:
-        return [Finding("problem", f"{meta_path}:{error.lineno}: not valid JSON ({error.msg})")]
-    findings = [Finding("problem", line) for line in meta_problems(meta, meta_path)]
-    if findings or not isinstance(meta, dict):
-        return findings  # the file checks below rely on the structure the schema guarantees
-    if meta["name"] != root.name:
-        findings.append(Finding("problem", f"{meta_path}: name {meta['name']!r} is not the folder's name {root.name!r}"))
-    for pair, record in sorted(meta["pairs"].items()):
-        findings += _pair_findings(root, pair, record, meta.get("command") or "the submission's command")
-    recorded = {Path(*pair.split("/")) for pair in meta["pairs"]}
-    for folder in sorted((root / "pairs").glob("**/per-query.tsv")):
-        relative = folder.parent.relative_to(root / "pairs")
-        if relative not in recorded:
-            findings.append(Finding("note", f"{folder.parent}: not recorded in meta.json (ignored)"))
-    return findings
-
-
-def _pair_findings(root: Path, pair: str, record: dict[str, Any], command: str) -> list[Finding]:
+def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], command: str, data_root: Path, check_runs: bool) -> list[Finding]:
     from harness.datasets.pairs import PairId
-    from harness.submissions import PER_QUERY_FILE, RUN_FILE, read_per_query
+    from harness.submissions import PER_QUERY_FILE, RUN_FILE, read_per_query_table
 
-    where = f"{root / 'meta.json'}: pairs[{pair!r}]"
-    pair_id = PairId.parse(pair)
+    where = f"{check.root / 'meta.json'}: pairs[{pair!r}]"
+    try:
+        pair_id = _registered_pair(pair)
+    except HarnessError as error:
+        return [Finding("problem", f"{where}: {error}")]
     findings = []
     if pair_id.setting != record["setting"]:
         findings.append(Finding("problem", f"{where}.setting: {record['setting']!r}, but {pair} is a {pair_id.setting} pair"))
-    folder = root / "pairs" / pair
+    if record["num_queries"] < 1:
+        findings.append(Finding("problem", f"{where}.num_queries: {record['num_queries']}; a score needs at least one query"))
+    for measure, value in record["measures"].items():
+        problem = _measure_problem(measure, value, pair_id.setting)
+        if problem:
+            findings.append(Finding("problem", f"{where}.measures.{measure}: {problem}"))
+    if any(f.severity == "problem" for f in findings):
+        return findings
+    folder = check.root / "pairs" / pair
     per_query_path = folder / PER_QUERY_FILE
     try:
-        per_query = read_per_query(per_query_path)
+        table = read_per_query_table(per_query_path, check.root)
     except FileNotFoundError:
         return findings + [Finding("problem", f"{per_query_path}: missing (per-query scores of {pair})")]
-    except HarnessError as error:
-        return findings + [Finding("problem", str(error))]
-    if set(per_query) != set(record["measures"]):
-        findings.append(
-            Finding("problem", f"{per_query_path}:1: measures {sorted(per_query)} differ from meta.json's {sorted(record['measures'])}")
-        )
-    rows = len(next(iter(per_query.values()), {}))
+    except (HarnessError, OSError) as error:
+        return findings + [Finding("problem", str(error) if isinstance(error, HarnessError) else f"{per_query_path}: unreadable ({error.strerror})")]
+    if set(table.measures) != set(record["measures"]):
+        findings.append(Finding("problem", f"{per_query_path}:1: measures {sorted(table.measures)} differ from meta.json's {sorted(record['measures'])}"))
+    rows = len(table.query_ids)
     if rows != record["num_queries"]:
         findings.append(Finding("problem", f"{per_query_path}: {rows} queries, meta.json says num_queries {record['num_queries']}"))
+    findings += _query_id_findings(check, pair_id, table.query_ids, per_query_path, data_root)
     for measure, recorded in record["measures"].items():
-        if measure in per_query and rows:
-            found = _aggregate(measure, list(per_query[measure].values()))
+        if measure in table.measures and rows:
+            found = _aggregate(measure, table.values[:, table.measures.index(measure)])
             if found is not None and not math.isclose(found, recorded, rel_tol=AGGREGATE_TOLERANCE, abs_tol=AGGREGATE_TOLERANCE):
                 findings.append(Finding("problem", f"{where}.measures.{measure}: {recorded!r}, but its per-query scores give {found!r}"))
     run_path = folder / RUN_FILE
-    if not run_path.exists():
+    if not (run_path.exists() or run_path.is_symlink()):
         findings.append(Finding("note", f"{run_path}: no run (runs are not kept in git; `{command}` writes it)"))
-    else:
-        findings += _run_findings(run_path)
+    elif check_runs:
+        findings += _run_findings(run_path, check.root)
     return findings
 
 
-def _run_findings(path: Path) -> list[Finding]:
+def _registered_pair(pair: str):
+    from harness.datasets import get_dataset
+    from harness.datasets.pairs import PairId
+
+    pair_id = PairId.parse(pair)
+    get_dataset(pair_id.dataset).check_pair(pair_id)
+    return pair_id
+
+
+def _query_id_findings(check: SubmissionCheck, pair, query_ids: list[str], path: Path, data_root: Path) -> list[Finding]:
+    """Ids outside the pair's query set are a problem; coverage (n of N) is recorded for tables."""
+    expected = expected_query_ids(str(pair), str(data_root))
+    if expected is None:
+        check.coverage[str(pair)] = (len(query_ids), None)
+        return []
+    check.coverage[str(pair)] = (len(query_ids), len(expected))
+    unknown = [(number, qid) for number, qid in enumerate(query_ids, start=2) if qid not in expected]
+    if not unknown:
+        return []
+    number, qid = unknown[0]
+    return [Finding("problem", f"{path}:{number}: query {qid!r} is not a query of {pair} ({len(unknown)} unknown query ids in all)")]
+
+
+@lru_cache(maxsize=1024)
+def expected_query_ids(pair: str, data_root: str) -> frozenset[str] | None:
+    """The query ids a registered pair evaluates (from the dataset's files), or None without its data."""
+    from harness.datasets import get_dataset
+    from harness.datasets.pairs import PairId
+
+    pair_id = PairId.parse(pair)
+    try:
+        queries, qrels = get_dataset(pair_id.dataset).queries_and_qrels(pair_id, Path(data_root))
+    except (HarnessError, OSError):
+        return None
+    return frozenset(query.query_id for query in queries)
+
+
+def _measure_problem(name: str, value: Any, setting: str) -> str | None:
+    from harness.evaluation.measures import RANK_DISTANCE, parse_measure
+
+    try:
+        parsed = parse_measure(name)
+    except HarnessError as error:
+        return str(error)
+    if parsed.name != name:
+        return f"the harness writes this measure {parsed.name!r}"
+    if name == RANK_DISTANCE and setting != "mlir":
+        return f"{RANK_DISTANCE} is defined for multilingual (MLIR) pairs only, not {setting}"
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    return None if finite else f"{value!r} is not a finite number"
+
+
+def _folder_findings(folder: Path, meta: dict[str, Any]) -> list[Finding]:
+    from harness.atomic import stale_temporaries
+
+    findings = [
+        Finding("problem", f"{path}: left by an interrupted write (delete it; the next harness eval of this submission removes it)")
+        for path in stale_temporaries(folder)
+    ]
+    recorded = {Path(*pair.split("/")) for pair in meta["pairs"]}
+    pairs_root = folder / "pairs"
+    if pairs_root.is_dir() and not pairs_root.is_symlink():
+        for table in sorted(pairs_root.glob("**/per-query.tsv")):
+            if table.parent.relative_to(pairs_root) not in recorded:
+                findings.append(Finding("note", f"{table.parent}: not recorded in meta.json (ignored)"))
+    return findings
+
+
+def _run_findings(path: Path, root: Path) -> list[Finding]:
+    from harness.confined import confined_path
     from harness.evaluation.trec import read_run, run_problems
 
+    try:
+        confined_path(path, root)
+    except FileNotFoundError:
+        return [Finding("problem", f"{path}: a link to nothing")]
+    except HarnessError as error:
+        return [Finding("problem", str(error))]
     try:
         read_run(path)  # the fast reader; only a file it refuses is read again line by line
     except HarnessError:
@@ -124,15 +266,18 @@ def _run_findings(path: Path) -> list[Finding]:
     return []
 
 
-def _aggregate(measure: str, values: list[float]) -> float | None:
-    import numpy as np
-
+def _aggregate(measure: str, values) -> float | None:
     from harness.evaluation.measures import parse_measure
 
     try:
-        return parse_measure(measure).aggregate(np.asarray(values, dtype=np.float64))
+        return parse_measure(measure).aggregate(values)
     except HarnessError:
-        return None  # a measure this installation cannot parse: its aggregate cannot be recomputed
+        return None  # reported as an unparsable measure already
+
+
+def _short(message: str, limit: int = 200) -> str:
+    """jsonschema quotes the offending value whole; a hostile value may be megabytes long."""
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def _where(path) -> str:

@@ -28,7 +28,7 @@ def test_per_query_scores_round_trip_exactly(tmp_path):
     [
         ("query_id\tAP\nq1\t0.5\nq2\tabc\n", r"pq.tsv:3: expected a number, found 'abc'"),
         ("query_id\tAP\nq1\t0.5\t1\n", r"pq.tsv:2: expected 2 tab-separated fields, found 3"),
-        ("", r"pq.tsv:1: empty file"),
+        ("", r"pq.tsv:1: expected a header"),
     ],
 )
 def test_a_broken_per_query_file_is_one_clear_line(tmp_path, text, message):
@@ -73,15 +73,19 @@ def test_meta_json_is_valid_after_save(tmp_path):
     assert meta["name"] == "s" and meta["pairs"] == {} and meta["harness_version"]
 
 
-def test_every_command_that_added_pairs_is_recorded_once(tmp_path):
+def test_every_command_that_added_pairs_is_recorded_once_and_a_rerun_that_changes_nothing_is_not(tmp_path):
     from types import SimpleNamespace
 
     first = Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset a")
     pair = PairId.parse("xquad-r/en-en")
     first.add_pair(pair, PairRecord(str(pair), "moir", {"AP": 1.0}, 1), SimpleNamespace(per_query={"AP": {"q": 1.0}}), None)
     again = Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset b")
-    Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset a").record_command("harness eval --dataset a")
+    rerun = Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset c")
+    assert not rerun.add_pair(pair, PairRecord(str(pair), "moir", {"AP": 1.0}, 1), SimpleNamespace(per_query={"AP": {"q": 1.0}}), None)
     pair = PairId.parse("mlqa-r/en-en")
     again.add_pair(pair, PairRecord(str(pair), "moir", {"AP": 1.0}, 1), SimpleNamespace(per_query={"AP": {"q": 1.0}}), None)
+    Submission.open_or_create(tmp_path, "s", {"model": "bm25"}, "harness eval --dataset a").add_pair(
+        pair, PairRecord(str(pair), "moir", {"AP": 0.5}, 1), SimpleNamespace(per_query={"AP": {"q": 0.5}}), None
+    )
     assert Submission.load(tmp_path / "s").commands() == ["harness eval --dataset a", "harness eval --dataset b"]
     assert Submission.load(tmp_path / "s").meta["command"] == "harness eval --dataset a"

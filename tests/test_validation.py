@@ -30,10 +30,15 @@ def problems(path) -> list[str]:
     return [str(f) for f in validate_path(path) if f.severity == "problem"]
 
 
-def test_the_committed_bm25_submission_is_valid_and_missing_runs_are_notes(bm25_copy):
-    findings = validate_path(bm25_copy)
+@pytest.mark.realdata
+def test_the_committed_bm25_submission_is_valid_and_missing_runs_are_notes(bm25_copy, real_data_dir):
+    findings = validate_path(bm25_copy, data_dir=real_data_dir)  # query ids checked against XQuAD-R's and MLQA-R's
     assert not [f for f in findings if f.severity == "problem"]
     assert len(findings) == 188 and all(f.severity == "note" and "harness eval --model bm25" in f.text for f in findings)
+    without_data = validate_path(bm25_copy, data_dir=bm25_copy / "absent")
+    assert [f.text for f in without_data if "not checked" in f.text] == [
+        f"query ids of mlqa-r, xquad-r not checked: no data found under {bm25_copy / 'absent'} (--data-dir)"
+    ]
 
 
 def test_every_problem_of_a_tampered_submission_is_reported_once(bm25_copy):
@@ -121,7 +126,7 @@ def test_submit_stores_an_external_run_per_pair_with_its_metadata(real_data_dir,
     assert {p: r["measures"]["AP"] for p, r in meta["pairs"].items()} == {"xquad-r/de-en": 1.0, "xquad-r/en-de": 1.0}
     assert meta["pairs"]["xquad-r/de-en"]["run_file"] == "oracle-de-en.run" and meta["pairs"]["xquad-r/de-en"]["num_queries"] == 1190
     capsys.readouterr()
-    assert main(["validate", str(subs / "oracle")]) == 0
+    assert main(["validate", str(subs / "oracle"), "--data-dir", str(real_data_dir)]) == 0
     assert capsys.readouterr().out.strip() == f"{subs / 'oracle'}: valid"
 
 

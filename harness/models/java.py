@@ -149,6 +149,9 @@ def start_jvm() -> JavaInstall:
         os.environ["JAVA_HOME"] = str(install.home)
         os.environ["PATH"] = f"{install.home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
         jnius_config.add_options(f"-Xmx{heap_size()}")
+        # -Xrs: the JVM installs no SIGINT/SIGTERM handlers of its own (which would exit the whole
+        # process at once, status 130, without a word), so Ctrl-C reaches Python's handler.
+        jnius_config.add_options("-Xrs")
         option, since = _UNSAFE_OPTION
         if install.major >= since:
             jnius_config.add_options(option)

@@ -366,20 +366,7 @@ def list_datasets() -> list[dict[str, Any]]:
     from harness.datasets import all_datasets
     from harness.paths import data_dir
 
-    root = data_dir()
-    return [
-        {
-            "id": ds.id,
-            "title": ds.title,
-            "languages": list(ds.languages),
-            "settings": list(ds.settings),
-            "default_measures": {s: list(ds.default_measures(s)) for s in ds.settings},
-            "pairs": len(ds.standard_pairs()),
-            "sizes": ds.sizes,
-            "expected_location": ds.expected_location(root),
-        }
-        for ds in all_datasets()
-    ]
+    return [dataset.describe(data_dir()) for dataset in all_datasets()]
 
 
 def model_spec(name: str) -> dict[str, Any]:

@@ -58,6 +58,19 @@ class Dataset(ABC):
         task = self.load(pair, data_dir, download=download)
         return task.queries, task.qrels
 
+    def describe(self, data_dir: Path) -> dict[str, Any]:
+        """Id, title, languages, settings, default measures, pair count, sizes and expected location."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "languages": list(self.languages),
+            "settings": list(self.settings),
+            "default_measures": {s: list(self.default_measures(s)) for s in self.settings},
+            "pairs": len(self.standard_pairs()),
+            "sizes": self.sizes,
+            "expected_location": self.expected_location(data_dir),
+        }
+
     def pair(self, langs: str) -> PairId:
         """Parse ``Q-D`` (or ``ID/Q-D``) into a checked pair of this dataset."""
         pair = PairId.parse(langs, self.id)

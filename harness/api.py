@@ -60,6 +60,7 @@ def evaluate(
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
     check_compat(compat)
     ranker = get_model(model, **dict(model_params or {}))
+    check_output_dir(submissions_dir, "--submissions")
     submission = Submission.open_or_create(
         submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
     )
@@ -142,6 +143,7 @@ def evaluate_run(
     if name is not None:
         # one system may submit a run file per pair: the file name is the pair's, not the system's identity
         system = {"model": "external-run", "tie_break": tie_break, **dict(system_fields or {})}
+        check_output_dir(submissions_dir or DEFAULT_SUBMISSIONS_DIR, "--submissions")
         submission = Submission.open_or_create(
             submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
         )

@@ -9,12 +9,13 @@ from typing import Any
 
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError, Interrupted
+from harness.evaluation.compat import normalize_compat
 from harness.pair_results import (
     check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, holds_measures, note_training, pair_measures,
     pair_record,
 )
 from harness.naming import api_command, comma_joined, default_name
-from harness.option_checks import SUBMIT_FIELDS, check_comparison_options, check_compat, nested_meta
+from harness.option_checks import SUBMIT_FIELDS, check_comparison_options, nested_meta
 from harness.progress import progress as progress_bar
 from harness.output_paths import check_output_dir, check_output_file
 from harness.report.evaluation_report import Report
@@ -58,7 +59,7 @@ def evaluate(
 
     pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
-    check_compat(compat)
+    compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     ranker = get_model(model, **dict(model_params or {}))
     check_output_dir(submissions_dir, "--submissions")
     submission = Submission.open_or_create(
@@ -124,12 +125,12 @@ def evaluate_run(
 
     if (qrels is None) == (dataset is None):
         raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
-    check_compat(compat)
+    compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     if qrels is not None:
         chosen = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
         if any(m.needs_pool for m in chosen):
             raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
-        return score(read_run(run, allow_extra_columns=True), read_qrels(qrels), chosen, tie_break=tie_break, **({} if compat == "trec_eval-10.0" else {"compat": compat}))  # TEMP-SHIM
+        return score(read_run(run, allow_extra_columns=True), read_qrels(qrels), chosen, tie_break=tie_break, compat=compat)
 
     from harness.datasets import get_dataset, resolve_pairs
     from harness.paths import data_dir as resolve_data_dir

@@ -9,16 +9,6 @@ from harness.errors import HarnessError
 SUBMIT_FIELDS = {"description", "authors", "url", "paper", "training"}
 
 
-def check_compat(compat: str) -> None:
-    """An unknown evaluation compatibility mode is refused before anything is ranked."""
-    import harness.evaluation as evaluation  # TEMP-SHIM until the compat mode lands
-
-    COMPAT_MODES = getattr(evaluation, "COMPAT_MODES", ("trec_eval-10.0", "trec_eval-9.0.8"))
-
-    if compat not in (*COMPAT_MODES, "pytrec_eval"):
-        raise HarnessError(f"unknown compatibility mode {compat!r}; choose one of {', '.join(COMPAT_MODES)} (pytrec_eval = trec_eval-9.0.8)")
-
-
 def check_comparison_options(alpha: float, resamples: int, seed: int, confidence: float, margin: float | None) -> None:
     """Values a test cannot run with are refused before any file is read."""
     if not 0 < alpha < 1:

@@ -29,14 +29,13 @@ def pair_measures(pairs: Sequence[PairId], measures: str | None, default_for) ->
     return chosen
 
 
-def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str | None = None):
+def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str = "trec_eval-10.0"):
     """Evaluate ``run`` on ``task`` (the collection's ids go to measures that need the whole pool)."""
     from harness.evaluation import evaluate as score, parse_measures
 
     chosen = parse_measures(measures)
     pool = [doc.doc_id for doc in task.documents] if any(m.needs_pool for m in chosen) else None
-    options = {} if compat in (None, "trec_eval-10.0") else {"compat": compat}  # TEMP-SHIM
-    return score(run, task.qrels, chosen, tie_break=tie_break, pool=pool, **options)
+    return score(run, task.qrels, chosen, tie_break=tie_break, pool=pool, compat=compat)
 
 
 def pair_record(

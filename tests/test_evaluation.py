@@ -10,7 +10,11 @@ import pytest
 from harness.errors import HarnessError
 from harness.evaluation import Run, evaluate, parse_measures
 
-KERNEL_MEASURES = "AP,AP@5,AP(rel=2),RR,RR(rel=2),nDCG,nDCG@3,nDCG@10,P@1,P@5,P(rel=2)@5,R@3,R@10,R(rel=2)@10,Success@1,Success@5"
+KERNEL_MEASURES = (
+    "AP,AP@5,AP(rel=2),RR,RR(rel=2),nDCG,nDCG@3,nDCG@10,P@1,P@5,P(rel=2)@5,R@3,R@10,R(rel=2)@10,Success@1,Success@5,"
+    "AP(judged_only=True),RR(judged_only=True),nDCG(judged_only=True)@10,P(judged_only=True)@5,R(judged_only=True)@10,"
+    "Success(judged_only=True)@5"
+)
 
 
 def _run(rankings: dict[str, list[tuple[str, float]]], ranks: bool = False) -> Run:
@@ -79,6 +83,52 @@ def test_ties_are_counted_as_adjacent_equal_scores_within_a_query():
     run = _run({"q1": [("a", 3.0), ("b", 3.0), ("c", 3.0), ("d", 1.0)], "q2": [("a", 1.0), ("b", 2.0)], "q3": [("x", 0.0), ("y", 0.0)]})
     ties = evaluate(run, {"q1": {"a": 1}}, "AP").ties
     assert (ties["tied_neighbours"], ties["queries_with_ties"], ties["tied_rows"]) == (3, 2, 5)
+
+
+def test_judged_only_drops_the_unjudged_rows_before_ranking():
+    # x and y are unjudged: with judged_only the ranking is b, a.
+    run = _run({"q": [("x", 4.0), ("b", 3.0), ("y", 2.0), ("a", 1.0)]})
+    result = evaluate(run, {"q": {"a": 1, "b": 0}}, "RR,RR(judged_only=True),P@2,P(judged_only=True)@2")
+    assert result.aggregate == {"RR": 0.25, "RR(judged_only=True)": 0.5, "P@2": 0.0, "P(judged_only=True)@2": 0.5}
+
+
+def test_to_dict_can_leave_out_the_per_query_values():
+    result = evaluate(_run({"q": [("a", 1.0)]}), {"q": {"a": 1}}, "AP")
+    assert result.to_dict()["per_query"] == {"AP": {"q": 1.0}}
+    brief = result.to_dict(per_query=False)
+    assert "per_query" not in brief and brief["aggregate"] == {"AP": 1.0}
+    assert json.loads(json.dumps(brief)) == brief
+
+
+@pytest.mark.parametrize(
+    "grade, shown",
+    [(2**31, "2147483648"), (-(2**31) - 1, "-2147483649"), (10**23, "10" + "0" * 22), (1.5, "1.5"), ("1", "'1'"), (True, "True"), (None, "None")],
+)
+def test_in_memory_grades_must_be_integers_of_32_bits(grade, shown):
+    with pytest.raises(HarnessError, match=f"qrels: query 'q' document 'a' has grade {shown}; a grade is an integer from -2147483648 to 2147483647"):
+        evaluate(_run({"q": [("a", 1.0)]}), {"q": {"a": grade}}, "AP")
+    assert evaluate(_run({"q": [("a", 1.0)]}), {"q": {"a": np.int64(2**31 - 1)}}, "AP").aggregate["AP"] == 1.0
+
+
+def test_measures_of_other_providers_cope_with_missing_queries_and_any_query_ids():
+    # Judged@k divided by an empty ranking's length; gdeval (ERR) read only numeric topic ids.
+    run = _run({"query one": [("a", 2.0), ("b", 1.0)], "q-2": [("c", 1.0)]})
+    qrels = {"query one": {"a": 1}, "q-2": {"c": 2, "d": 1}, "missing": {"e": 1}}
+    result = evaluate(run, qrels, "Judged@10,Judged,ERR@10")
+    assert result.per_query["Judged@10"] == {"missing": 0.0, "q-2": 1.0, "query one": 0.5}
+    assert result.per_query["Judged"] == {"missing": 0.0, "q-2": 1.0, "query one": 0.5}
+    # gdeval: ERR = sum over ranks of R_r / r * prod(1 - R_i), R = (2**grade - 1) / 16
+    assert result.per_query["ERR@10"] == pytest.approx({"missing": 0.0, "q-2": 3 / 16, "query one": 1 / 16}, abs=1e-5)
+
+
+def test_gdeval_measures_refuse_grades_above_four_and_ids_with_whitespace():
+    run, qrels = _run({"q": [("a", 1.0)]}), {"q": {"a": 5}}
+    with pytest.raises(HarnessError, match="ERR@10: gdeval, which computes it, accepts grades up to 4; query 'q' has grade 5"):
+        evaluate(run, qrels, "ERR@10")
+    assert evaluate(run, qrels, "nDCG@10").aggregate["nDCG@10"] == 1.0
+    spaced = _run({"q": [("a b", 1.0), ("c", 0.5)]})
+    with pytest.raises(HarnessError, match="gdeval, which computes it, reads TREC files; document id 'a b' of query 'q' is empty or holds whitespace"):
+        evaluate(spaced, {"q": {"c": 1}}, "ERR@10")
 
 
 def test_the_result_is_json_and_states_its_semantics():

@@ -1,4 +1,5 @@
-"""Measure names: parsed with ir-measures, canonical names parse back, unknown names get a did-you-mean."""
+"""Measure names: parsed with ir-measures, canonical names parse back, unknown names get a did-you-mean,
+and parameters that make no sense are refused with one line saying why."""
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,10 @@ def test_rank_distance_is_lower_is_better_and_needs_the_pool():
 
 def test_the_provider_says_which_code_computes_a_measure():
     assert parse_measure("nDCG@10").provider.startswith("harness-numpy")
+    assert parse_measure("nDCG(judged_only=True)@10").provider.startswith("harness-numpy")
     assert parse_measure("Bpref").provider == "ir_measures:pytrec_eval"
-    assert parse_measure("nDCG(judged_only=True)@10").provider == "ir_measures:pytrec_eval"
+    assert parse_measure("nDCG(gains={0:0,1:1,2:3})@10").provider == "ir_measures:pytrec_eval"
+    assert parse_measure("Judged@10").provider == "ir_measures:judged"
 
 
 @pytest.mark.parametrize(
@@ -59,10 +62,50 @@ def test_an_unknown_measure_is_a_harness_error_with_a_did_you_mean(name, suggest
         parse_measures(f"AP,{name}")
 
 
-def test_bad_parameters_and_empty_lists_are_harness_errors():
-    with pytest.raises(HarnessError, match="unknown measure"):
-        parse_measure("AP(depth=3)")
-    with pytest.raises(HarnessError, match="unknown measure"):
-        parse_measure("P")  # P needs a cutoff
+def test_empty_lists_are_harness_errors():
     with pytest.raises(HarnessError, match="no measures"):
         parse_measures(" , ")
+
+
+BAD_PARAMETERS = {
+    # name: what the one-line message says
+    "AP(depth=3)": "AP has no parameter 'depth' (it takes cutoff (AP@10), rel, judged_only)",
+    "P": "P needs cutoff (P@10)",
+    "IPrec": "IPrec needs recall (IPrec@0.5)",
+    "nDCG@0": "cutoff 0 must be an integer from 1 to 2147483647",
+    "RR@0": "cutoff 0 must be",
+    "Judged@0": "cutoff 0 must be",
+    "ERR@0": "cutoff 0 must be",
+    "Accuracy@0": "cutoff 0 must be",
+    "P@99999999999999999999": "cutoff 99999999999999999999 must be an integer from 1",
+    "P@-1": "does not parse (values must be str, float, int, bool, etc.): write P(name=value, ...)@cutoff with plain, non-negative values",
+    "R@1.5": "cutoff=1.5 must be an integer",
+    "P@10.0": "cutoff=10.0 must be an integer",
+    "P@True": "cutoff=True must be an integer",
+    "AP(rel=0)": "rel=0: a relevance level is at least 1",
+    "AP(rel=-1)": "does not parse",
+    "P(rel=1.5)@5": "rel=1.5 must be an integer",
+    "IPrec@1.5": "recall level 1.5 must lie between 0.0 and 1.0",
+    "IPrec@1": "recall=1 must be a decimal number (such as 0.5 or 1.0)",
+    "IPrec@-0.1": "does not parse",
+    "SetF(beta=1)": "beta=1 must be a decimal number",
+    "Compat(p=1.0)": "p=1.0: a persistence probability lies strictly between 0 and 1",
+    "nDCG(judged_only=1)@10": "judged_only=1 must be True or False",
+    "nDCG(dcg='foo')@10": "invalid param dcg='foo' (it takes cutoff (nDCG@10), dcg, gains, judged_only)",
+    "nDCG(gains={1:0.5})@10": "gains={1: 0.5} must map integer grades to integer gains",
+    "Bpref@10": "Bpref has no parameter 'cutoff' (it takes rel)",
+    "NumQ@10": "NumQ has no parameter 'cutoff' (it takes no parameters)",
+    "RankDistance@10": "RankDistance takes no parameters",
+    "AP(": "does not parse ('(' was never closed",
+    "P@@10": "does not parse (invalid syntax",
+    "AP(rel=__import__('os').getpid())": "does not parse",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_PARAMETERS))
+def test_parameters_that_make_no_sense_are_refused_with_one_line(name):
+    with pytest.raises(HarnessError) as raised:
+        parse_measure(name)
+    message = str(raised.value)
+    assert message.startswith(f"measure {name!r}") and "\n" not in message
+    assert BAD_PARAMETERS[name] in message

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from harness.errors import HarnessError, InputFormatError
-from harness.evaluation import Run, read_qrels, read_run, trec, write_run
+from harness.evaluation import Run, read_qrels, read_run, trec, trec_columns, write_run
 
 GOOD_RUN = "q1 Q0 d1 1 2.5 tag\nq1 Q0 d2 2 1.5 tag\nq2 Q0 d1 1 0.5 tag\n"
 
@@ -40,6 +40,20 @@ BAD_RUNS = {
     "negative infinite score": ("q1 Q0 d1 1 2.5 tag\nq1 Q0 d2 2 -Infinity tag\n", 2, "not a finite number"),
     "document twice for a query": ("q1 Q0 d1 1 2.5 tag\nq2 Q0 d1 1 2.5 tag\nq1 Q0 d1 2 1.0 tag\n", 3, "'d1' appears twice for query 'q1'"),
     "line numbers count blank lines": ("q1 Q0 d1 1 2.5 tag\n\n\nq1 Q0 d2 2 x tag\n", 4, "score 'x' is not a number"),
+    "a lone CR ends a line": ("q1 Q0 d1 1 2.5 tag\rq1 Q0 d2 2\r", 2, "expected 6 columns"),
+    # Numbers are ASCII decimals: what Python's int() and float() or a fast parser would also take is refused.
+    "hexadecimal rank": ("q1 Q0 d1 0x1 2.5 tag\n", 1, "rank '0x1' is not an integer"),
+    "rank with a decimal point": ("q1 Q0 d1 1.0 2.5 tag\n", 1, "rank '1.0' is not an integer"),
+    "rank in exponent form": ("q1 Q0 d1 1e3 2.5 tag\n", 1, "rank '1e3' is not an integer"),
+    "rank True": ("q1 Q0 d1 True 2.5 tag\n", 1, "rank 'True' is not an integer"),
+    "rank with a digit separator": ("q1 Q0 d1 1_0 2.5 tag\n", 1, "rank '1_0' is not an integer"),
+    "rank in Arabic-Indic digits": ("q1 Q0 d1 \u0661 2.5 tag\n", 1, "is not an integer"),
+    "rank beyond 64 bits": ("q1 Q0 d1 9223372036854775808 2.5 tag\n", 1, "rank 9223372036854775808 does not fit in 64 bits"),
+    "rank below 64 bits": ("q1 Q0 d1 1 2.5 tag\nq1 Q0 d2 -9223372036854775809 1 tag\n", 2, "does not fit in 64 bits"),
+    "score with a digit separator": ("q1 Q0 d1 1 1_0.5 tag\n", 1, "score '1_0.5' is not a number"),
+    "score in Arabic-Indic digits": ("q1 Q0 d1 1 \u0661 tag\n", 1, "is not a number"),
+    "hexadecimal score": ("q1 Q0 d1 1 0x1p3 tag\n", 1, "score '0x1p3' is not a number"),
+    "score beyond a double": ("q1 Q0 d1 1 1e400 tag\n", 1, "score '1e400' is not a finite number"),
 }
 
 
@@ -67,6 +81,13 @@ BAD_QRELS = {
     "five columns": ("q1 0 d1 1 x\n", 1, "expected 4 columns"),
     "non-integer grade": ("q1 0 d1 1\nq1 0 d2 0.5\n", 2, "grade '0.5' is not an integer"),
     "document judged twice": ("q1 0 d1 1\nq2 0 d1 1\nq1 0 d1 0\n", 3, "'d1' is judged twice for query 'q1'"),
+    "grade beyond 32 bits": ("q1 0 d1 1\nq1 0 d2 2147483648\n", 2, "grade 2147483648 is out of range: a grade lies between -2147483648 and 2147483647"),
+    "grade below 32 bits": ("q1 0 d1 -2147483649\n", 1, "is out of range"),
+    "huge grade": ("q1 0 d1 99999999999999999999999\n", 1, "grade 99999999999999999999999 is out of range"),
+    "grade with a digit separator": ("q1 0 d1 1_0\n", 1, "grade '1_0' is not an integer"),
+    "grade in Arabic-Indic digits": ("q1 0 d1 \u0661\n", 1, "is not an integer"),
+    "grade in exponent form": ("q1 0 d1 1e1\n", 1, "grade '1e1' is not an integer"),
+    "grade nan": ("q1 0 d1 nan\n", 1, "grade 'nan' is not an integer"),
 }
 
 
@@ -82,8 +103,8 @@ def test_a_malformed_qrels_line_is_named_by_file_and_line(tmp_path, case, suffix
 
 
 def test_qrels_are_read_with_grades_plain_or_gzip(tmp_path):
-    text = "q1 0 d1 1\nq1 0 d2 0\n\nq2\tQ0\td1\t-1\nq2 0 d3 3\n"
-    expected = {"q1": {"d1": 1, "d2": 0}, "q2": {"d1": -1, "d3": 3}}
+    text = "q1 0 d1 1\nq1 0 d2 0\n\nq2\tQ0\td1\t-1\nq2 0 d3 +3\r\nq3 0 d4 2147483647\rq3 0 d5 -2147483648\n"
+    expected = {"q1": {"d1": 1, "d2": 0}, "q2": {"d1": -1, "d3": 3}, "q3": {"d4": 2**31 - 1, "d5": -(2**31)}}
     assert read_qrels(_file(tmp_path, text, "q.txt")) == expected
     assert read_qrels(_file(tmp_path, text, "q.txt.gz")) == expected
 
@@ -96,8 +117,10 @@ def test_qrels_are_read_with_grades_plain_or_gzip(tmp_path):
         GOOD_RUN.replace("\n", "\r\n"),
         GOOD_RUN.replace(" Q0 ", "   Q0\t \t").replace("\n", "  \n"),  # aligned columns, trailing blanks
         "\n" + GOOD_RUN.replace("\n", "\n\n"),
+        GOOD_RUN.replace("\n", "\r"),
+        "\ufeff" + GOOD_RUN.replace(" 2.5 ", " +2.5 ").replace(" 1.5 ", " 15e-1 ").replace(" 0.5 ", " .5 ").replace(" 2 ", " +02 "),
     ],
-    ids=["spaces", "tabs", "crlf", "mixed-whitespace", "blank-lines"],
+    ids=["spaces", "tabs", "crlf", "mixed-whitespace", "blank-lines", "cr", "bom-and-number-forms"],
 )
 @pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_whitespace_variants_read_the_same(tmp_path, text, suffix):
@@ -120,8 +143,22 @@ def test_text_after_the_sixth_column_is_refused_unless_allowed(tmp_path):
     assert _columns(read_run(path, allow_extra_columns=True)) == (["q1", "q1"], ["d1", "d2"], [1, 2], [2.5, 1.5])
 
 
-def test_an_empty_run_file_is_an_empty_run(tmp_path):
-    assert len(read_run(_file(tmp_path, ""))) == 0
+def test_text_after_the_sixth_column_is_read_fast_when_allowed(tmp_path):
+    # trec_eval's results.trunc style (tabs, then space-separated junk) goes to arrow; other extras to pandas.
+    tabbed = _file(tmp_path, "q1\tQ0\td1\t1\t  2.5\tSTANDARD more junk\nq1\tQ0\td2\t2\t1.5\tSTANDARD\n", "tabbed.trec")
+    spaced = _file(tmp_path, "q1 Q0 d1 1 2.5 tag x y\nq1 Q0 d2 2 1.5 tag\n", "spaced.trec")
+    expected = [["q1", "q1"], ["d1", "d2"], [1, 2], [2.5, 1.5]]
+    for path, fast in ((tabbed, trec_columns.run_columns_arrow), (spaced, trec_columns.run_columns_pandas)):
+        assert [column.tolist() for column in fast(path, allow_extra_columns=True)] == expected
+        assert [column.tolist() for column in trec._run_columns_lines(path, allow_extra_columns=True)] == expected
+    undecodable = tmp_path / "undecodable.trec"  # extras are ignored whole, as trec_eval ignores them
+    undecodable.write_bytes(b"q1  Q0  d1  1  2.5  tag  x\xff\nq1  Q0  d2  2  1.5  tag\n")
+    assert _columns(read_run(undecodable, allow_extra_columns=True)) == tuple(expected)
+    with pytest.raises(InputFormatError, match="undecodable.trec:1: not UTF-8 text"):
+        read_run(undecodable)
+    short = _file(tmp_path, "q1 Q0 d1 1 2.5 tag x\nq1 Q0 d2 2 1.5\n", "short.trec")
+    with pytest.raises(InputFormatError, match="short.trec:2: expected 6 columns"):
+        read_run(short, allow_extra_columns=True)
 
 
 def test_the_name_defaults_to_the_file_name_without_run_suffixes(tmp_path):
@@ -163,7 +200,7 @@ def test_write_run_refuses_ids_that_would_not_read_back(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-FAST_PARSERS = [trec._run_columns_arrow, trec._run_columns_pandas]
+FAST_PARSERS = [trec_columns.run_columns_arrow, trec_columns.run_columns_pandas]
 
 
 @pytest.mark.parametrize("parser", FAST_PARSERS, ids=["arrow", "pandas"])
@@ -172,7 +209,7 @@ def test_no_fast_parser_lets_a_malformed_run_through(tmp_path, case, parser):
     path = _file(tmp_path, BAD_RUNS[case][0])
     try:
         columns = parser(path)
-    except trec._Refused:
+    except trec_columns.Refused:
         return
     assert not trec._run_columns_valid(*columns)
 
@@ -180,9 +217,9 @@ def test_no_fast_parser_lets_a_malformed_run_through(tmp_path, case, parser):
 @pytest.mark.parametrize(
     "text, fast",
     [
-        (GOOD_RUN, trec._run_columns_arrow),
-        (GOOD_RUN.replace(" ", "\t"), trec._run_columns_arrow),
-        (GOOD_RUN.replace(" ", "  "), trec._run_columns_pandas),
+        (GOOD_RUN, trec_columns.run_columns_arrow),
+        (GOOD_RUN.replace(" ", "\t"), trec_columns.run_columns_arrow),
+        (GOOD_RUN.replace(" ", "  "), trec_columns.run_columns_pandas),
     ],
     ids=["spaces-arrow", "tabs-arrow", "aligned-pandas"],
 )
@@ -190,5 +227,5 @@ def test_the_fast_parsers_take_ordinary_files_and_agree_with_the_line_parser(tmp
     pytest.importorskip("pyarrow")
     path = _file(tmp_path, text)
     reference = trec._run_columns_lines(path, allow_extra_columns=False)
-    for parsed in (fast(path), trec._run_columns_pandas(path)):
+    for parsed in (fast(path), trec_columns.run_columns_pandas(path)):
         assert [column.tolist() for column in parsed] == [column.tolist() for column in reference]

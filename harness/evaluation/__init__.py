@@ -3,10 +3,26 @@
     run = read_run("bm25.en.trec")
     result = evaluate(run, read_qrels("qrels.tsv"), parse_measures("AP,nDCG@10,RR@10,R@100"))
     result.aggregate["nDCG@10"], result.per_query["AP"]["q1"], result.ties, result.semantics
+
+The numbers are trec_eval 10.0's; ``evaluate(..., compat="trec_eval-9.0.8")`` gives those of
+trec_eval 9.0.8 and pytrec_eval (ir-measures) instead (see :mod:`harness.evaluation.compat`).
 """
+from harness.evaluation.compat import COMPAT_MODES, normalize_compat
 from harness.evaluation.evaluator import Evaluation, evaluate
 from harness.evaluation.measures import Measure, parse_measure, parse_measures
 from harness.evaluation.run import Run
 from harness.evaluation.trec import read_qrels, read_run, write_run
 
-__all__ = ["Evaluation", "Measure", "Run", "evaluate", "parse_measure", "parse_measures", "read_qrels", "read_run", "write_run"]
+__all__ = [
+    "COMPAT_MODES",
+    "Evaluation",
+    "Measure",
+    "Run",
+    "evaluate",
+    "normalize_compat",
+    "parse_measure",
+    "parse_measures",
+    "read_qrels",
+    "read_run",
+    "write_run",
+]

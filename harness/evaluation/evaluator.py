@@ -2,28 +2,42 @@
 
 Every measure sees each query's rows in one order, fixed here: the pinned tie order (score
 descending, then document id descending, as trec_eval) or, on request, the run file's ranks.
-The common measures run as numpy kernels; any other ir-measures measure gets the rows with
-strictly decreasing synthetic scores, so no provider ever breaks a tie its own way (the
-msmarco provider behind ``RR@k`` would sort tied documents by id ascending).
+Scores are compared as trec_eval 10.0 does, or as 9.0.8 and pytrec_eval do (float32) in that
+compatibility mode. The common measures run as numpy kernels; any other ir-measures measure
+gets the rows with strictly decreasing synthetic scores, so no provider ever breaks a tie its
+own way (the msmarco provider behind ``RR@k`` would sort tied documents by id ascending) or
+rounds scores again.
 """
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
-import ir_measures
 import numpy as np
+from ir_measures.providers.base import Provider
 
 from harness.errors import HarnessError
+from harness.evaluation.compat import COMPAT_NOTES, DEFAULT_COMPAT, normalize_compat, ranking_scores
 from harness.evaluation.kernels import RankedJudgments, kernel_for
-from harness.evaluation.measures import Measure, parse_measures
+from harness.evaluation.measures import Measure, ir_provider, parse_measures
 from harness.evaluation.rank_distance import DEFINITION as RANK_DISTANCE_DEFINITION
 from harness.evaluation.rank_distance import rank_distance
 from harness.evaluation.ranking import TIE_ORDERS, first_duplicate, offsets_from_lengths, rank_run, take_queries
 from harness.evaluation.run import Run
+from harness.evaluation.trec import GRADE_MAX, GRADE_MIN
+
+# Providers that divide by the ranking's length: an empty ranking (a judged query missing from
+# the run) gets the measure's value for "no documents returned" instead of reaching them.
+_NEED_DOCUMENTS = {"judged"}
+# gdeval.pl dies on a grade above its MAX_JUDGMENT.
+_GRADE_CEILINGS = {"gdeval": 4}
+# Providers that read the run and qrels back from TREC files, where an id with whitespace breaks the line.
+_READ_TREC_FILES = {"gdeval"}
+_NOT_ONE_FIELD = re.compile(r"\s|\A\Z")
 
 
 @dataclass
@@ -44,9 +58,12 @@ class Evaluation:
     ties: dict[str, object]
     semantics: dict[str, object]
 
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-serialisable copy."""
-        return dataclasses.asdict(self)
+    def to_dict(self, per_query: bool = True) -> dict[str, object]:
+        """A JSON-serialisable copy; ``per_query=False`` leaves out the per-query values."""
+        data = dataclasses.asdict(self)
+        if not per_query:
+            del data["per_query"]
+        return data
 
 
 def evaluate(
@@ -57,6 +74,7 @@ def evaluate(
     tie_break: str = "trec_eval",
     missing_as_zero: bool = True,
     pool: Iterable[str] | None = None,
+    compat: str = DEFAULT_COMPAT,
 ) -> Evaluation:
     """Score ``run`` against ``qrels`` (``{qid: {docid: grade}}``) on ``measures``.
 
@@ -66,16 +84,20 @@ def evaluate(
     and counts in the mean (trec_eval ``-c``: 0 for every ordinary measure); without, it is
     left out (plain trec_eval). Run queries without judgments are ignored and listed.
     ``pool`` (the collection's document ids) places unretrieved relevant documents for
-    ``RankDistance``.
+    ``RankDistance``. ``compat`` picks the trec_eval whose numbers to reproduce (one of
+    ``COMPAT_MODES``; ``"pytrec_eval"`` means ``"trec_eval-9.0.8"``).
     """
+    compat = normalize_compat(compat)
     chosen = parse_measures(measures)
-    ranking = rank_run(run, tie_break)
+    scores = ranking_scores(np.asarray(run.scores, dtype=np.float64), compat, run.name)
+    ranking = rank_run(dataclasses.replace(run, scores=scores), tie_break)
     doc_ids = np.asarray(run.doc_ids, dtype=object)
     duplicate = first_duplicate(doc_ids[ranking.order], ranking.offsets)
     if duplicate is not None:
         raise HarnessError(f"run {run.name!r}: document {duplicate[1]!r} appears twice for query {ranking.query_ids[duplicate[0]]!r}")
 
     judged = {qid: docs for qid, docs in qrels.items() if docs}
+    _check_grades(judged)
     run_index = {qid: i for i, qid in enumerate(ranking.query_ids.tolist())}
     missing = sorted(qid for qid in judged if qid not in run_index)
     query_ids = sorted(judged) if missing_as_zero else sorted(qid for qid in judged if qid in run_index)
@@ -92,7 +114,7 @@ def evaluate(
     for measure in chosen:
         if measure.ir_measure is None:
             values[measure.name] = rank_distance(judgments, ranked_docs, query_ids, judged, pool)
-        elif (kernel := kernel_for(measure.ir_measure)) is not None:
+        elif (kernel := kernel_for(measure.ir_measure, compat)) is not None:
             values[measure.name] = kernel(judgments, measure.ir_measure)
     others = [measure for measure in chosen if measure.name not in values]
     if others:
@@ -106,8 +128,16 @@ def evaluate(
         unjudged_run_queries=[qid for qid in run_index if qid not in judged],
         missing_run_queries=missing,
         ties=ranking.ties,
-        semantics=_semantics(chosen, tie_break, missing_as_zero),
+        semantics=_semantics(chosen, tie_break, missing_as_zero, compat),
     )
+
+
+def _check_grades(qrels: Mapping[str, Mapping[str, int]]) -> None:
+    """Grades are integers of 32 bits, as a qrels file holds them (the kernels and providers assume so)."""
+    for qid, docs in qrels.items():
+        for doc, grade in docs.items():
+            if not (isinstance(grade, (int, np.integer)) and not isinstance(grade, bool) and GRADE_MIN <= grade <= GRADE_MAX):
+                raise HarnessError(f"qrels: query {qid!r} document {doc!r} has grade {grade!r}; a grade is an integer from {GRADE_MIN} to {GRADE_MAX}")
 
 
 def _join(
@@ -115,6 +145,7 @@ def _join(
 ) -> RankedJudgments:
     """Attach grades to the ranked rows: a C-speed membership pass per query, then look-ups for the hits only."""
     grades = np.zeros(len(ranked_docs), dtype=np.int64)
+    is_judged = np.zeros(len(ranked_docs), dtype=bool)
     for i, qid in enumerate(query_ids):
         start, stop = int(offsets[i]), int(offsets[i + 1])
         if start == stop:
@@ -123,10 +154,11 @@ def _join(
         docs = ranked_docs[start:stop].tolist()
         hits = np.flatnonzero(np.fromiter(map(judgments.__contains__, docs), dtype=bool, count=len(docs)))
         grades[start + hits] = [judgments[docs[k]] for k in hits.tolist()]
+        is_judged[start + hits] = grades[start + hits] >= 0  # trec_eval: a negative grade is in the pool but unjudged
     per_query = [sorted(judged[qid].values(), reverse=True) for qid in query_ids]
     qrel_offsets = offsets_from_lengths(np.array([len(values) for values in per_query], dtype=np.int64))
     qrel_grades = np.fromiter(itertools.chain.from_iterable(per_query), dtype=np.int64, count=int(qrel_offsets[-1]))
-    return RankedJudgments(offsets, grades, qrel_offsets, qrel_grades)
+    return RankedJudgments(offsets, grades, qrel_offsets, qrel_grades, is_judged)
 
 
 def _ir_measures_values(
@@ -136,26 +168,61 @@ def _ir_measures_values(
     query_ids: Sequence[str],
     judged: Mapping[str, Mapping[str, int]],
 ) -> dict[str, np.ndarray]:
-    """Per-query values from ir-measures, fed strictly decreasing synthetic scores in our order."""
+    """Per-query values from each measure's ir-measures provider, fed strictly decreasing synthetic scores in our order.
+
+    Queries go to the providers numbered 1, 2, ... (gdeval reads only numeric topic ids); a
+    query a provider does not report gets the measure's value for an empty ranking.
+    """
+    keys = [str(i + 1) for i in range(len(query_ids))]
     run = {}
-    for i, qid in enumerate(query_ids):
+    for i, key in enumerate(keys):
         docs = ranked_docs[offsets[i] : offsets[i + 1]].tolist()
-        run[qid] = dict(zip(docs, np.arange(len(docs), 0, -1, dtype=np.float64).tolist()))
-    qrels = {qid: dict(judged[qid]) for qid in query_ids}
+        run[key] = dict(zip(docs, np.arange(len(docs), 0, -1, dtype=np.float64).tolist()))
+    qrels = {key: dict(judged[qid]) for key, qid in zip(keys, query_ids)}
     found: dict[str, dict[str, float]] = {measure.name: {} for measure in measures}
-    for metric in ir_measures.evaluator([measure.ir_measure for measure in measures], qrels).iter_calc(run):
-        found[str(metric.measure)][metric.query_id] = metric.value
+    by_provider: dict[Provider, list[Measure]] = {}
+    for measure in measures:
+        by_provider.setdefault(ir_provider(measure.ir_measure), []).append(measure)
+    for provider, group in by_provider.items():
+        _check_provider_input(provider.NAME, group, run, qrels, query_ids)
+        given = {key: docs for key, docs in run.items() if docs} if provider.NAME in _NEED_DOCUMENTS else run
+        for metric in provider.evaluator([measure.ir_measure for measure in group], qrels).iter_calc(given):
+            found[str(metric.measure)][metric.query_id] = metric.value
     return {
-        measure.name: np.array([found[measure.name].get(qid, measure.ir_measure.DEFAULT) for qid in query_ids], dtype=np.float64)
+        measure.name: np.array([found[measure.name].get(key, measure.ir_measure.DEFAULT) for key in keys], dtype=np.float64)
         for measure in measures
     }
 
 
-def _semantics(measures: Sequence[Measure], tie_break: str, missing_as_zero: bool) -> dict[str, object]:
+def _check_provider_input(
+    provider: str,
+    measures: Sequence[Measure],
+    run: Mapping[str, Mapping[str, float]],
+    qrels: Mapping[str, Mapping[str, int]],
+    query_ids: Sequence[str],
+) -> None:
+    """Refuse, naming the query, what a provider cannot take (rather than let it crash)."""
+    ceiling = _GRADE_CEILINGS.get(provider)
+    if ceiling is None and provider not in _READ_TREC_FILES:
+        return
+    names = ", ".join(measure.name for measure in measures)
+    for i, (docs, judgments) in enumerate(zip(run.values(), qrels.values())):
+        top = max(judgments.values())
+        if ceiling is not None and top > ceiling:
+            raise HarnessError(f"{names}: {provider}, which computes it, accepts grades up to {ceiling}; query {query_ids[i]!r} has grade {top}")
+        if provider in _READ_TREC_FILES:
+            bad = next((doc for doc in itertools.chain(docs, judgments) if _NOT_ONE_FIELD.search(doc)), None)
+            if bad is not None:
+                raise HarnessError(f"{names}: {provider}, which computes it, reads TREC files; document id {bad!r} of query {query_ids[i]!r} is empty or holds whitespace")
+
+
+def _semantics(measures: Sequence[Measure], tie_break: str, missing_as_zero: bool, compat: str) -> dict[str, object]:
     semantics: dict[str, object] = {
+        "compat": compat,
+        "compat_note": COMPAT_NOTES[compat],
         "tie_break": tie_break,
         "tie_order": TIE_ORDERS[tie_break],
-        "providers": "every provider sees that order as strictly decreasing synthetic scores, so none breaks ties itself",
+        "providers": "every provider sees that order as strictly decreasing synthetic scores, so none breaks ties or rounds scores itself",
         "missing_queries": (
             "judged queries absent from the run are evaluated as empty rankings and count in the mean "
             "(trec_eval -c): 0 for every ordinary measure"

@@ -1,20 +1,25 @@
 """Vectorised numpy versions of the common measures, with trec_eval's exact definitions.
 
 ir-measures hands runs to pytrec_eval as dicts of dicts; building those for millions of rows
-costs more than the measures themselves. These kernels compute AP, RR, nDCG, P, R and Success
-straight from the ranked columns (tests check them against pytrec_eval to 1e-12), and IPrec,
-where pytrec_eval's bundled trec_eval differs from trec_eval 9.0.8; every other measure, or
-these with unusual parameters, goes to ir-measures.
+costs more than the measures themselves. These kernels compute AP, RR, nDCG, P, R, Success
+and IPrec straight from the ranked columns, as trec_eval 10.0 defines them (tests check them
+against trec_eval's own test outputs, and against pytrec_eval to 1e-12); IPrec's cut-off
+follows the compatibility mode (see :mod:`harness.evaluation.compat`); with
+``judged_only=True`` they run on the judged rows alone (trec_eval ``-J``). Every other
+measure, or these with unusual parameters, goes to ir-measures.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import ir_measures
 import numpy as np
 from ir_measures.measures.base import _NOT_PROVIDED as NOT_PROVIDED
+
+from harness.evaluation.compat import DEFAULT_COMPAT, relevant_needed
+from harness.evaluation.ranking import offsets_from_lengths
 
 
 @dataclass
@@ -23,13 +28,20 @@ class RankedJudgments:
 
     Query ``i`` owns rows ``offsets[i]:offsets[i+1]`` (best first; a query missing from the
     run has none) and judgments ``qrel_offsets[i]:qrel_offsets[i+1]`` of ``qrel_grades``
-    (sorted descending). ``grades`` is 0 for unjudged rows.
+    (sorted descending). ``grades`` is 0 for unjudged rows; ``judged`` marks the rows judged with
+    a grade >= 0 (trec_eval takes a negative grade for "in the pool, but unjudged").
     """
 
     offsets: np.ndarray
     grades: np.ndarray
     qrel_offsets: np.ndarray
     qrel_grades: np.ndarray
+    judged: np.ndarray
+
+    def judged_only(self) -> "RankedJudgments":
+        """The same queries with their unjudged rows removed (trec_eval ``-J``, ``judged_only=True``)."""
+        offsets = offsets_from_lengths(np.bincount(self.row_query[self.judged], minlength=self.num_queries))
+        return RankedJudgments(offsets, self.grades[self.judged], self.qrel_offsets, self.qrel_grades, self.judged[self.judged])
 
     @property
     def num_queries(self) -> int:
@@ -67,16 +79,22 @@ class RankedJudgments:
 Kernel = Callable[[RankedJudgments, ir_measures.Measure], np.ndarray]
 
 
-def kernel_for(measure: ir_measures.Measure) -> Kernel | None:
-    """The numpy kernel computing ``measure``, or ``None`` where ir-measures must."""
+def kernel_for(measure: ir_measures.Measure, compat: str = DEFAULT_COMPAT) -> Kernel | None:
+    """The numpy kernel computing ``measure`` in compatibility mode ``compat``, or ``None`` where ir-measures must."""
     kernel = _KERNELS.get(measure.NAME)
-    if kernel is None or measure["judged_only"]:
+    if kernel is None:
         return None
     if measure.NAME in ("P", "R", "Success") and measure["cutoff"] is NOT_PROVIDED:
         return None
     if measure.NAME == "nDCG" and (measure["gains"] is not NOT_PROVIDED or measure["dcg"] != "log2"):
         return None
-    return kernel
+    if kernel is interpolated_precision:
+        kernel = partial(interpolated_precision, compat=compat)
+    return _on_judged_rows(kernel) if measure["judged_only"] else kernel
+
+
+def _on_judged_rows(kernel: Kernel) -> Kernel:
+    return lambda judged, measure: kernel(judged.judged_only(), measure)
 
 
 def _cutoff(measure: ir_measures.Measure) -> float:
@@ -122,17 +140,19 @@ def recall(judged: RankedJudgments, measure: ir_measures.Measure) -> np.ndarray:
     return _ratio(judged.per_query_sum(relevant), judged.num_relevant(measure["rel"]))
 
 
-def interpolated_precision(judged: RankedJudgments, measure: ir_measures.Measure) -> np.ndarray:
-    """trec_eval 9.0.8 ``iprec_at_recall_r``: the best precision at or below the rank reaching recall r.
+def interpolated_precision(judged: RankedJudgments, measure: ir_measures.Measure, compat: str = DEFAULT_COMPAT) -> np.ndarray:
+    """trec_eval ``iprec_at_recall_r``: the best precision at or below the rank reaching recall r.
 
-    The recall level becomes a count of relevant documents by rounding (``lround``, as trec_eval
-    9.0.8 does; pytrec_eval's older copy adds 0.9 and truncates, which is why ir-measures differs
-    from trec_eval here). Precision only peaks at relevant ranks, so the maximum runs over those.
+    The recall level becomes a count of relevant documents: ``lround(r * num_rel)`` in trec_eval
+    10.0, ``(long)(r * num_rel + 0.9)`` in 9.0.8 and pytrec_eval, which is why ir-measures
+    differs from trec_eval 10.0 here. Precision only peaks at relevant ranks, so the maximum
+    runs over those. A ranking left empty by ``judged_only`` scores 0, where trec_eval divides
+    0 by 0 and prints nan.
     """
     relevant = judged.grades >= measure["rel"]
     rel_query, rel_rank = judged.row_query[relevant], judged.rank[relevant]
     bounds = np.searchsorted(rel_query, np.arange(judged.num_queries + 1))
-    needed = np.floor(measure["recall"] * judged.num_relevant(measure["rel"]) + 0.5).astype(np.int64)
+    needed = relevant_needed(measure["recall"], judged.num_relevant(measure["rel"]), compat)
     values = np.zeros(judged.num_queries)
     for q in np.flatnonzero(np.diff(bounds)).tolist():
         ranks = rel_rank[bounds[q] : bounds[q + 1]]

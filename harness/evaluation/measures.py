@@ -2,7 +2,9 @@
 
 Ordinary measures are ir-measures' (``AP``, ``RR@10``, ``nDCG@10``, ``R@100``,
 ``P(rel=2)@5``, ...); ``str(measure)`` is ir-measures' canonical name. The harness adds
-``RankDistance``, the language-bias measure for multilingual pools (SPEC 3).
+``RankDistance``, the language-bias measure for multilingual pools (SPEC 3). Parameters are
+checked beyond ir-measures' own rules, so a measure that parses also evaluates: a cutoff is
+an integer from 1 up, a relevance level at least 1, a recall level between 0 and 1.
 """
 from __future__ import annotations
 
@@ -14,12 +16,17 @@ from dataclasses import dataclass, field
 
 import ir_measures
 import numpy as np
+from ir_measures.measures.base import _NOT_PROVIDED as NOT_PROVIDED
 from ir_measures.measures.base import SumAgg
+from ir_measures.providers.base import Provider
 
 from harness.errors import HarnessError, did_you_mean
 from harness.evaluation.kernels import kernel_for
 
 RANK_DISTANCE = "RankDistance"
+CUTOFF_MAX = 2**31 - 1  # trec_eval and pytrec_eval hold cutoffs in C ints
+_KINDS = {int: "an integer", float: "a decimal number (such as 0.5 or 1.0)", bool: "True or False", str: "a quoted string", dict: "a mapping such as {1:1,2:3}"}
+_AT_EXAMPLES = {"cutoff": "10", "recall": "0.5"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Measure:
             return "harness"
         if kernel_for(self.ir_measure) is not None:
             return "harness-numpy (trec_eval definition)"
-        return f"ir_measures:{_ir_provider(self.ir_measure)}"
+        return f"ir_measures:{ir_provider(self.ir_measure).NAME}"
 
     def aggregate(self, values: np.ndarray) -> float:
         """The over-queries value: a sum for counts (``NumRel``, ``NumQ``, ...), else the mean."""
@@ -74,18 +81,36 @@ def parse_measures(spec: str | Iterable[str | Measure]) -> tuple[Measure, ...]:
 
 
 def parse_measure(name: str) -> Measure:
-    """One measure from its name (see :func:`parse_measures`)."""
+    """One measure from its name (see :func:`parse_measures`); a name that does not parse, or
+    whose parameters make no sense, raises :class:`HarnessError` saying why."""
     name = name.strip()
     if name == RANK_DISTANCE:
         return RANK_DISTANCE_MEASURE
+    base = re.match(r"[^@(]*", name).group().strip()
+    if base == RANK_DISTANCE:
+        raise HarnessError(f"measure {name!r}: {RANK_DISTANCE} takes no parameters")
+    if base not in ir_measures.measures.registry:
+        raise HarnessError(f"unknown measure {name!r}{_suggestion(name)}")
     try:
         ir_measure = ir_measures.parse_measure(name)
-        ir_measure.validate_params()
-    except (NameError, ValueError, SyntaxError, TypeError, AssertionError) as error:
-        raise HarnessError(f"unknown measure {name!r}{_suggestion(name)} ({error})") from None
-    if kernel_for(ir_measure) is None and _ir_provider(ir_measure) is None:
+    except (NameError, ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as error:
+        at = ir_measures.measures.registry[base].AT_PARAM
+        detail = re.sub(r"^problem parsing measure |; must be in format .*$", "", str(error))
+        raise HarnessError(f"measure {name!r} does not parse ({detail}): write {base}(name=value, ...)@{at} with plain, non-negative values") from None
+    problem = _parameter_problem(ir_measure)
+    if problem:
+        raise HarnessError(f"measure {name!r}: {problem}")
+    if kernel_for(ir_measure) is None and ir_provider(ir_measure) is None:
         raise HarnessError(f"measure {name!r}: no installed ir-measures provider computes it")
     return Measure(str(ir_measure), ir_measure=ir_measure)
+
+
+def ir_provider(measure: ir_measures.Measure) -> Provider | None:
+    """The provider ir-measures' default pipeline would use for ``measure`` (its first available one)."""
+    for provider in ir_measures.DefaultPipeline.providers:
+        if provider.supports(measure) and provider.is_available():
+            return provider
+    return None
 
 
 def _split(spec: str) -> list[str]:
@@ -100,12 +125,55 @@ def _split(spec: str) -> list[str]:
     return [name.strip() for name in names if name.strip()]
 
 
-def _ir_provider(measure: ir_measures.Measure) -> str | None:
-    """The provider ir-measures' default pipeline would use for ``measure`` (its first available one)."""
-    for provider in ir_measures.DefaultPipeline.providers:
-        if provider.supports(measure) and provider.is_available():
-            return provider.NAME
+def _parameter_problem(measure: ir_measures.Measure) -> str | None:
+    """What is wrong with ``measure``'s parameters, in words, or ``None``."""
+    supported = measure.SUPPORTED_PARAMS
+    unknown = sorted(set(measure.params) - set(supported), key=str)
+    if unknown:
+        return f"{measure.NAME} has no parameter {unknown[0]!r} ({_takes(measure)})"
+    for key, info in supported.items():
+        value = measure.params.get(key, NOT_PROVIDED)
+        if value is NOT_PROVIDED:
+            if info.required:
+                return f"{measure.NAME} needs {_spelled(measure, key)}"
+            continue
+        if info.dtype is not None and (not isinstance(value, info.dtype) or (info.dtype is not bool and isinstance(value, bool))):
+            return f"{key}={value!r} must be {_KINDS.get(info.dtype, info.dtype.__name__)}"
+        problem = _range_problem(key, value)
+        if problem:
+            return problem
+    try:
+        measure.validate_params()
+    except AssertionError as error:  # a value outside the parameter's choices, e.g. dcg='foo'
+        return f"{error} ({_takes(measure)})"
     return None
+
+
+def _range_problem(key: str, value: object) -> str | None:
+    """The harness's rules for values ir-measures lets through (``nDCG@0``, ``AP(rel=0)``, ``IPrec@1.5``)."""
+    if key == "cutoff" and not 1 <= value <= CUTOFF_MAX:
+        return f"cutoff {value} must be an integer from 1 to {CUTOFF_MAX}"
+    if key == "rel" and value < 1:
+        return f"rel={value}: a relevance level is at least 1 (grade 0 means judged non-relevant; pytrec_eval refuses lower levels)"
+    if key == "recall" and not 0 <= value <= 1:
+        return f"recall level {value} must lie between 0.0 and 1.0"
+    if key == "p" and not 0 < value < 1:
+        return f"p={value}: a persistence probability lies strictly between 0 and 1"
+    if key == "gains" and not all(isinstance(v, int) and not isinstance(v, bool) for pair in value.items() for v in pair):
+        return f"gains={value!r} must map integer grades to integer gains"
+    return None
+
+
+def _takes(measure: ir_measures.Measure) -> str:
+    names = [_spelled(measure, key) for key in measure.SUPPORTED_PARAMS]
+    return f"it takes {', '.join(names)}" if names else "it takes no parameters"
+
+
+def _spelled(measure: ir_measures.Measure, key: str) -> str:
+    """How a parameter is written: ``cutoff (P@10)`` for the @ parameter, else its name."""
+    if key == measure.AT_PARAM:
+        return f"{key} ({measure.NAME}@{_AT_EXAMPLES.get(key, 'value')})"
+    return key
 
 
 def _suggestion(name: str) -> str:

@@ -1,19 +1,20 @@
 """TREC run and qrels files: strict, fast reading and atomic writing.
 
 A run file has six columns ``qid Q0 docid rank score tag`` separated by spaces or tabs, plain
-or gzip (``.gz``). Reading tries fast columnar parsers first (pyarrow where installed, then
-pandas' C parser) and checks the columns vectorised; whenever they refuse the file or a check
-fails, a line-by-line parser reads it again. That parser is the definition of the format: it
-either returns the same columns or raises :class:`InputFormatError` naming ``file:line``.
+or gzip (``.gz``), UTF-8, lines ending in LF, CRLF or CR. Reading tries fast columnar parsers
+first (:mod:`harness.evaluation.trec_columns`) and checks the columns vectorised; whenever
+they refuse the file or a check fails, a line-by-line parser reads it again. That parser is
+the definition of the format: it either returns the same columns or raises
+:class:`InputFormatError` naming ``file:line``. Numbers are ASCII: a rank is an integer of 64
+bits, a score a finite decimal number (``1``, ``-2.5``, ``.5``, ``1e-3``), a grade an integer
+of 32 bits.
 """
 from __future__ import annotations
 
-import csv
-import gzip
 import math
 import os
 import re
-import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,44 +24,51 @@ from harness.atomic import atomic_open
 from harness.errors import HarnessError, InputFormatError
 from harness.evaluation.ranking import first_duplicate, group_rows, rank_run
 from harness.evaluation.run import Run
+from harness.evaluation.trec_columns import INTEGER_PATTERN, Refused, open_binary, run_columns_arrow, run_columns_pandas
 
 RUN_COLUMNS = "qid Q0 docid rank score tag"
+RUN_FIELDS = 6
 QRELS_COLUMNS = "qid iter docid rel"
+GRADE_MIN, GRADE_MAX = -(2**31), 2**31 - 1
+RANK_MIN, RANK_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(INTEGER_PATTERN)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = re.compile(r"[+-]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 _FIELD_SEPARATOR = re.compile(r"[ \t]+")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
 _UNWRITABLE = re.compile(r"\s|\A\Z")
 _UNWRITABLE_JOINED = re.compile(r"[^\S\n]|\n\n|\A\n|\n\Z|\A\Z")
 _NAME_SUFFIXES = {".gz", ".trec", ".txt", ".run", ".tsv"}
-
-
-class _Refused(Exception):
-    """A fast parser could not read the file as it is; the line parser will say why, or read it."""
 
 
 def read_run(path: str | os.PathLike[str], name: str | None = None, *, allow_extra_columns: bool = False) -> Run:
     """Read a TREC run file (plain or ``.gz``) into a :class:`Run`, validating every line.
 
     Raises :class:`InputFormatError` (``file:line``) for a wrong column count, a rank that is
-    not an integer, a score that is not a finite number, or a document listed twice for one
-    query. ``allow_extra_columns`` accepts text after the sixth column, which trec_eval ignores
-    (its own test file ``results.trunc`` has some). ``name`` defaults to the file name without
-    its ``.trec``/``.gz``-style suffixes.
+    not an integer of 64 bits, a score that is not a finite decimal number, a document listed
+    twice for one query, bytes that are not UTF-8 or a damaged ``.gz``; and for a file with no
+    rows at all (trec_eval would print nothing). ``allow_extra_columns`` accepts text after the
+    sixth column, which trec_eval ignores (its own test file ``results.trunc`` has some), bytes
+    that are not UTF-8 included. ``name`` defaults to the file name without its
+    ``.trec``/``.gz``-style suffixes.
     """
     path = Path(path)
     if not path.is_file():
         raise HarnessError(f"{path}: no such run file")
     columns = None
-    if not allow_extra_columns:
-        for parser in (_run_columns_arrow, _run_columns_pandas):
-            try:
-                columns = parser(path)
-            except _Refused:
-                continue
-            if not _run_columns_valid(*columns):
-                columns = None
-            break
+    for parser in (run_columns_arrow, run_columns_pandas):
+        try:
+            columns = parser(path, allow_extra_columns)
+        except Refused:
+            continue
+        if not _run_columns_valid(*columns):
+            columns = None
+        break
     if columns is None:
         columns = _run_columns_lines(path, allow_extra_columns)
     query_ids, doc_ids, ranks, scores = columns
+    if not len(scores):
+        raise InputFormatError(path, None, f"no rows: a run file has lines '{RUN_COLUMNS}'")
     return Run(query_ids, doc_ids, scores, ranks, name if name is not None else _stem(path), {"source": str(path)})
 
 
@@ -91,7 +99,8 @@ def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
     """Read a TREC qrels file ``qid iter docid rel`` (plain or ``.gz``) as ``{qid: {docid: grade}}``.
 
     Raises :class:`InputFormatError` (``file:line``) for a wrong column count, a grade that is
-    not an integer, or a document judged twice for one query.
+    not an integer of 32 bits, a document judged twice for one query, bytes that are not UTF-8
+    or a damaged ``.gz``; and for a file with no judgments at all.
     """
     path = Path(path)
     if not path.is_file():
@@ -104,10 +113,14 @@ def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
         judged = qrels.setdefault(qid, {})
         if doc_id in judged:
             raise InputFormatError(path, line_no, f"document {doc_id!r} is judged twice for query {qid!r}")
-        try:
-            judged[doc_id] = int(grade)
-        except ValueError:
-            raise InputFormatError(path, line_no, f"relevance grade {grade!r} is not an integer") from None
+        if not _INTEGER.fullmatch(grade):
+            raise InputFormatError(path, line_no, f"relevance grade {grade!r} is not an integer")
+        value = int(grade)
+        if not GRADE_MIN <= value <= GRADE_MAX:
+            raise InputFormatError(path, line_no, f"relevance grade {grade} is out of range: a grade lies between {GRADE_MIN} and {GRADE_MAX}")
+        judged[doc_id] = value
+    if not qrels:
+        raise InputFormatError(path, None, f"no judgments: a qrels file has lines '{QRELS_COLUMNS}'")
     return qrels
 
 
@@ -117,87 +130,6 @@ def first_line_of_query(path: str | os.PathLike[str], query_id: str) -> int | No
         if fields and fields[0] == query_id:
             return line_no
     return None
-
-
-def _run_columns_arrow(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """pyarrow's multithreaded CSV reader; it needs one fixed separator, guessed from the first line."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.csv as pacsv
-    except ImportError:
-        raise _Refused from None
-    separator = "\t" if b"\t" in _first_line(path) else " "
-    names = ["qid", "q0", "docid", "rank", "score", "tag"]
-    word = pa.dictionary(pa.int32(), pa.string())
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=separator, quote_char=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"qid": word, "q0": word, "docid": pa.string(), "rank": pa.int64(), "score": pa.float64(), "tag": word},
-                null_values=[],
-                strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
-        raise _Refused from None
-    # With one separator, an empty field or a field holding the other separator would pass here
-    # but not under the format's "runs of spaces or tabs" rule. Scanning the string columns'
-    # bytes is zero-copy and far cheaper than a regex per value.
-    other_separator = ord(" " if separator == "\t" else "\t")
-    for name in ("qid", "q0", "docid", "tag"):
-        values = table[name].combine_chunks()
-        if isinstance(values, pa.DictionaryArray):
-            values = values.dictionary
-        if len(values) and pc.min(pc.binary_length(values)).as_py() == 0:
-            raise _Refused
-        data = values.buffers()[2]
-        if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
-            raise _Refused
-    return (
-        _decoded(table["qid"].combine_chunks()),
-        table["docid"].to_numpy(zero_copy_only=False),
-        table["rank"].to_numpy(),
-        table["score"].to_numpy(),
-    )
-
-
-def _decoded(values) -> np.ndarray:
-    """A dictionary-encoded arrow column as an object array sharing one str per distinct value."""
-    return values.dictionary.to_numpy(zero_copy_only=False)[values.indices.to_numpy(zero_copy_only=False)]
-
-
-def _run_columns_pandas(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """pandas' C parser: copes with runs of mixed spaces and tabs, which pyarrow cannot."""
-    import pandas as pd
-
-    try:
-        with warnings.catch_warnings():
-            # A first line with extra columns only warns; it is an error here.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                sep=r"\s+",
-                header=None,
-                names=["qid", "q0", "docid", "rank", "score", "tag"],
-                dtype={"qid": object, "q0": "category", "docid": object, "rank": np.int64, "score": np.float64, "tag": "category"},
-                na_filter=False,
-                index_col=False,
-                quoting=csv.QUOTE_NONE,
-                engine="c",
-            )
-    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError):
-        raise _Refused from None
-    if "" in frame["tag"].cat.categories:  # a line with fewer than six columns
-        raise _Refused
-    return (
-        frame["qid"].to_numpy(dtype=object),
-        frame["docid"].to_numpy(dtype=object),
-        frame["rank"].to_numpy(),
-        frame["score"].to_numpy(),
-    )
 
 
 def _run_columns_valid(query_ids: np.ndarray, doc_ids: np.ndarray, ranks: np.ndarray, scores: np.ndarray) -> bool:
@@ -225,20 +157,23 @@ def _run_columns_lines(path: Path, allow_extra_columns: bool) -> tuple[np.ndarra
 def run_problems(path: str | os.PathLike[str], *, allow_extra_columns: bool = False) -> list[InputFormatError]:
     """Every malformed line of a run file (one error each), not just the first; [] for a good file."""
     problems: list[InputFormatError] = []
+    rows = 0
     try:
         for _ in _run_rows(Path(path), allow_extra_columns, problems):
-            pass
+            rows += 1
     except InputFormatError as unreadable:  # undecodable or truncated: nothing after it can be read
         problems.append(unreadable)
     except FileNotFoundError:
         problems.append(InputFormatError(path, None, "no such file"))
+    if not rows and not problems:
+        problems.append(InputFormatError(path, None, f"no rows: a run file has lines '{RUN_COLUMNS}'"))
     return problems
 
 
 def _run_rows(path: Path, allow_extra_columns: bool, problems: list[InputFormatError] | None) -> Iterator[tuple[str, str, int, float]]:
     """``(query, doc, rank, score)`` per line; a malformed line raises, or is collected in ``problems`` and skipped."""
     seen: set[tuple[str, str]] = set()
-    for line_no, fields in _fields(path):
+    for line_no, fields in _fields(path, RUN_FIELDS if allow_extra_columns else None):
         try:
             row = _run_row(path, line_no, fields, allow_extra_columns, seen)
         except InputFormatError as problem:
@@ -251,17 +186,18 @@ def _run_rows(path: Path, allow_extra_columns: bool, problems: list[InputFormatE
 
 
 def _run_row(path: Path, line_no: int, fields: list[str], allow_extra_columns: bool, seen: set[tuple[str, str]]) -> tuple[str, str, int, float]:
-    if len(fields) != 6 and not (allow_extra_columns and len(fields) > 6):
+    if len(fields) != RUN_FIELDS and not (allow_extra_columns and len(fields) > RUN_FIELDS):
         raise InputFormatError(path, line_no, f"expected 6 columns '{RUN_COLUMNS}', found {len(fields)}")
     qid, _, doc_id, rank, score = fields[:5]
-    try:
-        rank_value = int(rank)
-    except ValueError:
-        raise InputFormatError(path, line_no, f"rank {rank!r} is not an integer") from None
-    try:
-        value = float(score)
-    except ValueError:
-        raise InputFormatError(path, line_no, f"score {score!r} is not a number") from None
+    if not _INTEGER.fullmatch(rank):
+        raise InputFormatError(path, line_no, f"rank {rank!r} is not an integer")
+    rank_value = int(rank)
+    if not RANK_MIN <= rank_value <= RANK_MAX:
+        raise InputFormatError(path, line_no, f"rank {rank} does not fit in 64 bits")
+    if not _DECIMAL.fullmatch(score):
+        problem = "is not a finite number" if _NON_FINITE.fullmatch(score) else "is not a number"
+        raise InputFormatError(path, line_no, f"score {score!r} {problem}")
+    value = float(score)
     if not math.isfinite(value):
         raise InputFormatError(path, line_no, f"score {score!r} is not a finite number")
     if (qid, doc_id) in seen:
@@ -269,34 +205,38 @@ def _run_row(path: Path, line_no: int, fields: list[str], allow_extra_columns: b
     return qid, doc_id, rank_value, value
 
 
-def _fields(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` for every non-blank line; fields split at runs of spaces and tabs."""
-    # Lines are decoded one by one (not through a text stream) so a bad byte is pinned to its line.
-    with _open_binary(path) as lines:
+def _fields(path: Path, text_fields: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` for every non-blank line; fields split at runs of spaces and tabs.
+
+    With ``text_fields``, only that many leading fields must be UTF-8: the rest of a line is
+    ignored (as trec_eval ignores it), undecodable bytes included.
+    """
+    # Lines are decoded one by one (not through a text stream) so a bad byte is pinned to its line;
+    # splitlines() also ends a line at a lone CR, as the fast parsers do.
+    try:
+        stream = open_binary(path)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise InputFormatError(path, None, f"cannot be read ({error.strerror or error})") from None
+    with stream as chunks:
         line_no = 0
         try:
-            for line_no, raw in enumerate(lines, start=1):
-                try:
-                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    raise InputFormatError(path, line_no, "not UTF-8 text") from None
-                stripped = line.strip(" \t\r\n")
-                if stripped:
-                    yield line_no, _FIELD_SEPARATOR.split(stripped)
-        except (OSError, EOFError) as error:  # e.g. a truncated or corrupt .gz
+            for chunk in chunks:
+                for raw in chunk.splitlines():
+                    line_no += 1
+                    encoding = "utf-8-sig" if line_no == 1 else "utf-8"
+                    try:
+                        line = raw.decode(encoding)
+                    except UnicodeDecodeError:
+                        line = raw.decode(encoding, "surrogateescape")
+                        if text_fields is None or _UNDECODED.search(" ".join(_FIELD_SEPARATOR.split(line.strip(" \t"))[:text_fields])):
+                            raise InputFormatError(path, line_no, "not UTF-8 text") from None
+                    stripped = line.strip(" \t")
+                    if stripped:
+                        yield line_no, _FIELD_SEPARATOR.split(stripped)
+        except (OSError, EOFError, zlib.error) as error:  # e.g. a truncated or corrupt .gz
             raise InputFormatError(path, line_no + 1, f"unreadable: {error}") from None
-
-
-def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
-
-
-def _first_line(path: Path) -> bytes:
-    try:
-        with _open_binary(path) as lines:
-            return lines.readline()
-    except (OSError, EOFError):
-        raise _Refused from None
 
 
 def _stem(path: Path) -> str:

@@ -1,0 +1,139 @@
+"""Fast columnar readers of TREC run files (pyarrow, then pandas' C parser).
+
+They read ordinary files many times faster than the line parser of :mod:`harness.evaluation.trec`,
+which defines the format. Each either returns exactly the columns the line parser would
+return or raises :class:`Refused`, after which the line parser reads the file again and
+either returns the columns or names the malformed line; a refusal is never an answer.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+RUN_NAMES = ["qid", "q0", "docid", "rank", "score", "tag"]
+INTEGER_PATTERN = r"[+-]?[0-9]+"
+
+
+class Refused(Exception):
+    """A fast reader could not read the file as it is; the line parser will say why, or read it."""
+
+
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def open_binary(path: Path):
+    """The file's bytes, decompressed when its name ends in ``.gz``."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def run_columns_arrow(path: Path, allow_extra_columns: bool = False) -> Columns:
+    """pyarrow's multithreaded CSV reader; it needs one fixed separator, guessed from the first line.
+
+    With ``allow_extra_columns`` it takes a tab-separated file whose last column carries
+    space-separated extras (trec_eval's ``results.trunc``); other extras make it refuse.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+    except ImportError:
+        raise Refused from None
+    separator = "\t" if b"\t" in _first_line(path) else " "
+    word = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=RUN_NAMES),
+            parse_options=pacsv.ParseOptions(delimiter=separator, quote_char=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                # Ranks are read as text: arrow's integer parser also takes hexadecimal ("0x1").
+                column_types={"qid": word, "q0": word, "docid": pa.string(), "rank": pa.string(), "score": pa.float64(), "tag": word},
+                null_values=[],
+                strings_can_be_null=False,
+            ),
+        )
+        ranks = table["rank"].combine_chunks()
+        if len(ranks) and not pc.all(pc.match_substring_regex(ranks, f"^{INTEGER_PATTERN}$")).as_py():
+            raise Refused
+        ranks = pc.cast(ranks, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
+        raise Refused from None
+    # With one separator, an empty field or a field holding the other separator would pass here
+    # but not under the format's "runs of spaces or tabs" rule. Scanning the string columns'
+    # bytes is zero-copy and far cheaper than a regex per value.
+    other_separator = ord(" " if separator == "\t" else "\t")
+    for name in ("qid", "q0", "docid", "tag"):
+        values = table[name].combine_chunks()
+        if isinstance(values, pa.DictionaryArray):
+            values = values.dictionary
+        if name == "tag" and allow_extra_columns:  # the tag and the extras: something other than blanks
+            if len(values) and pc.min(pc.binary_length(pc.utf8_trim(values, " \t"))).as_py() == 0:
+                raise Refused
+            continue
+        if len(values) and pc.min(pc.binary_length(values)).as_py() == 0:
+            raise Refused
+        data = values.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
+            raise Refused
+    return (
+        _decoded(table["qid"].combine_chunks()),
+        table["docid"].to_numpy(zero_copy_only=False),
+        ranks.to_numpy(),
+        table["score"].to_numpy(),
+    )
+
+
+def run_columns_pandas(path: Path, allow_extra_columns: bool = False) -> Columns:
+    """pandas' C parser: copes with runs of mixed spaces and tabs, which pyarrow cannot."""
+    import pandas as pd
+
+    # usecols makes the C parser drop fields past the sixth; without it, they are an error.
+    layout = {"usecols": range(len(RUN_NAMES))} if allow_extra_columns else {"index_col": False}
+    try:
+        with warnings.catch_warnings():
+            # A first line with extra columns only warns; it is an error here.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=r"\s+",
+                header=None,
+                names=RUN_NAMES,
+                # Ranks as text: the C parser would take "1.0", "1e3" and "True" as integers.
+                dtype={"qid": object, "q0": "category", "docid": object, "rank": object, "score": np.float64, "tag": "category"},
+                na_filter=False,
+                quoting=csv.QUOTE_NONE,
+                engine="c",
+                **layout,
+            )
+        if "" in frame["tag"].cat.categories:  # a line with fewer than six columns
+            raise Refused
+        ranks = frame["rank"]
+        if not ranks.str.fullmatch(INTEGER_PATTERN).all():
+            raise Refused
+        ranks = ranks.astype(np.int64)
+    except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, OSError, EOFError, zlib.error):
+        raise Refused from None
+    return (
+        frame["qid"].to_numpy(dtype=object),
+        frame["docid"].to_numpy(dtype=object),
+        ranks.to_numpy(),
+        frame["score"].to_numpy(),
+    )
+
+
+def _decoded(values) -> np.ndarray:
+    """A dictionary-encoded arrow column as an object array sharing one str per distinct value."""
+    return values.dictionary.to_numpy(zero_copy_only=False)[values.indices.to_numpy(zero_copy_only=False)]
+
+
+def _first_line(path: Path) -> bytes:
+    try:
+        with open_binary(path) as lines:
+            return lines.readline()
+    except (OSError, EOFError, zlib.error):
+        raise Refused from None

@@ -6,13 +6,15 @@
 
 Datasets (3 measures each: AP, R@1, R@10):
 
-- xquad-r: 12 languages, 156 pairs (144 MoIR + CLIR, 12 MLIR), 1,190 queries each;
+- xquad-r: 11 languages, 132 pairs (121 MoIR + CLIR, 11 MLIR), 1,190 queries each;
 - mlqa-r: 7 languages, 56 pairs (49 MoIR + CLIR, 7 MLIR), 500 queries each;
 - miracl: 18 MoIR pairs, 500 queries each;
 - mmarco: 4 pairs (en-en, de-de, de-en, fr-en), 6,980 queries each.
 
 Systems differ by a small shift of a shared per-query difficulty plus noise, so some differences
-are significant and some are not. The submissions are written once under
+are significant and some are not. Their query ids (``q00000``...) are no dataset's, so every build
+is given an empty data folder: the gate then counts each pair's queries from the submissions
+instead of rejecting the ids. The submissions are written once under
 ``benchmarks/.cache/bench_leaderboard/``; the site goes beside them. Three builds are timed, each
 with where its time went: the first (every per-query file parsed, the score cache written), a
 rebuild (parsed scores from the cache) and a rebuild without the cache.
@@ -47,7 +49,7 @@ MEASURES = ("AP", "R@1", "R@10")
 
 
 def dataset_pairs() -> dict[str, tuple[list[str], int]]:
-    xquad = ["ar", "de", "el", "en", "es", "hi", "ro", "ru", "th", "tr", "vi", "zh"]
+    xquad = ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"]
     mlqa = ["ar", "de", "en", "es", "hi", "vi", "zh"]
     miracl = ["ar", "bn", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th", "zh", "de", "yo"]
 
@@ -134,6 +136,8 @@ def main() -> None:
     files = sum(1 for _ in submissions.glob(f"*/pairs/*/*/{PER_QUERY_FILE}"))
     print(f"{args.systems} submissions, {files:,} per-query files under {submissions}")
 
+    no_data = CACHE / "no-data"
+    no_data.mkdir(parents=True, exist_ok=True)
     site = CACHE / f"site-{args.systems}"
     shutil.rmtree(site, ignore_errors=True)
     runs = [("first build (empty score cache)", {}), ("rebuild (score cache)", {}), ("rebuild without the cache", {"cache": False})]
@@ -142,11 +146,11 @@ def main() -> None:
     results: dict[str, object] = {"systems": args.systems, "per_query_files": files, "builds": {}}
     for label, options in runs:
         started = time.perf_counter()
-        built = build_leaderboard(submissions, site, **options)
+        built = build_leaderboard(submissions, site, data_dir=no_data, **options)
         wall = time.perf_counter() - started
         print(f"\n{label}: {wall:.2f} s wall")
         for stage, seconds in built.timings.items():
-            print(f"  {stage:<12} {seconds:7.2f} s")
+            print(f"  {stage:<18} {seconds:7.2f} s")
         print(f"  {built.tests:,} tests; {len(built.pages)} pages, {built.bytes_written / 1e6:.1f} MB; {built.cache}")
         results["builds"][label] = {"wall_s": wall, "timings": built.timings, "tests": built.tests, "bytes": built.bytes_written}
     sizes = sorted(((p.stat().st_size, p.name) for p in site.glob("*.html")), reverse=True)[:4]

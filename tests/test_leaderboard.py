@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,10 +20,23 @@ from harness.stats import compare_submissions
 from harness.stats.all_pairs import pair_index
 from harness.submissions import PairRecord, Submission
 
-MOIR = ("toy/de-de", "toy/en-en", "toy/fr-fr", "toy/es-es")
-CLIR = ("toy/de-en", "toy/en-de", "toy/fr-en")
+DATASET = "xquad-r"  # a registered dataset (the gate refuses others); its data is never looked up here
+MOIR = ("xquad-r/de-de", "xquad-r/en-en", "xquad-r/el-el", "xquad-r/es-es")
+CLIR = ("xquad-r/de-en", "xquad-r/en-de", "xquad-r/el-en")
 PAIRS = MOIR + CLIR
 EVIL_MEASURE = "x</script><script>alert(3)</script>"
+
+
+def no_data(folder) -> Path:
+    """An empty data folder: no dataset's data is found there (the toy query ids are no dataset's)."""
+    empty = Path(folder) / "no-data"
+    empty.mkdir(parents=True, exist_ok=True)
+    return empty
+
+
+def build(root, out, **options):
+    """The site of ``root`` with no dataset data (so each pair's N is the largest count held)."""
+    return build_leaderboard(root, out, data_dir=no_data(Path(out).parent), **options)
 
 
 def make_submission(root, name, scores, **meta) -> Submission:
@@ -56,14 +70,14 @@ def site(tmp_path_factory):
         root, "evil", toy_scores(4),
         description="<script>alert(1)</script> & friends",
         authors="<b>Mallory</b>",
-        url="javascript:alert(1)",
+        url="https://x.org/\"><script>alert(5)</script>",
         paper='"><img src=x onerror=alert(2)>',
         commands=["harness eval </pre><script>alert(4)</script>"],
         training={"languages": ["de"], "data": "<i>web</i>"},
     )
     make_submission(root, "partial", toy_scores(5, pairs=MOIR[:2] + CLIR))
     out = tmp_path_factory.mktemp("site")
-    built = build_leaderboard(root, out)
+    built = build(root, out)
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
     return SimpleNamespace(root=root, out=out, built=built, pages=pages)
 
@@ -102,21 +116,23 @@ def column_index(page: str, measure: str, **wanted) -> str:
 
 
 def test_every_page_is_written(site):
-    names = {"index.html", "compare.html", "dataset-toy.html"} | {f"system-{n}.html" for n in ("bm25", "better", "same", "evil", "partial")}
+    names = {"index.html", "compare.html", "dataset-xquad-r.html"} | {f"system-{n}.html" for n in ("bm25", "better", "same", "evil", "partial")}
     assert names == set(site.pages)
     assert set(site.built.systems) == {"bm25", "better", "same", "evil", "partial"}
-    assert site.built.baseline == "bm25" and site.built.datasets == ["toy"]
+    assert site.built.baseline == "bm25" and site.built.datasets == [DATASET]
+    assert site.built.notes == [f"{DATASET}: 7 of 7 pair(s): the pair's full query count N is not known (its data was not found; "
+                                "--data-dir names the data folder), so N is the largest count among the systems holding the pair"]
     index = site.pages["index.html"]
-    assert 'href="dataset-toy.html"' in index and 'href="system-evil.html"' in index
+    assert 'href="dataset-xquad-r.html"' in index and 'href="system-evil.html"' in index
     assert "paired t-test" in index and "Holm" in index and 'data-field="harness_version"' in index
 
 
 def test_values_appear_in_the_dataset_table(site):
-    page = site.pages["dataset-toy.html"]
+    page = site.pages["dataset-xquad-r.html"]
     cells = board_cells(page)
     better = Submission.load(site.root / "better")
     col = column_index(page, "AP", langs="de-en")
-    assert float(cells[("better", col)]["data-value"]) == pytest.approx(better.meta["pairs"]["toy/de-en"]["measures"]["AP"], abs=1e-12)
+    assert float(cells[("better", col)]["data-value"]) == pytest.approx(better.meta["pairs"]["xquad-r/de-en"]["measures"]["AP"], abs=1e-12)
     moir = column_index(page, "AP", kind="mean", setting="moir")
     expected = np.mean([better.meta["pairs"][p]["measures"]["AP"] for p in MOIR])
     assert float(cells[("better", moir)]["data-value"]) == pytest.approx(expected, abs=1e-12)
@@ -124,7 +140,7 @@ def test_values_appear_in_the_dataset_table(site):
 
 
 def test_significance_marks_where_a_system_is_clearly_better(site):
-    page = site.pages["dataset-toy.html"]
+    page = site.pages["dataset-xquad-r.html"]
     cells = board_cells(page)
     moir = column_index(page, "AP", kind="mean", setting="moir")
     pair = column_index(page, "AP", langs="de-de")
@@ -135,7 +151,7 @@ def test_significance_marks_where_a_system_is_clearly_better(site):
 
 
 def test_rank_intervals_count_the_systems_significantly_better_and_worse(site):
-    page = site.pages["dataset-toy.html"]
+    page = site.pages["dataset-xquad-r.html"]
     cells = board_cells(page)
     moir = column_index(page, "AP", kind="mean", setting="moir")  # 'partial' lacks MoIR pairs: 4 ranked
     assert (cells[("better", moir)]["data-rank"], cells[("better", moir)]["data-rank-worst"]) == ("1", "1")
@@ -145,13 +161,13 @@ def test_rank_intervals_count_the_systems_significantly_better_and_worse(site):
 
 
 def test_a_system_missing_pairs_has_blanks_and_no_mean_where_it_misses_one(site):
-    page = site.pages["dataset-toy.html"]
+    page = site.pages["dataset-xquad-r.html"]
     cells = board_cells(page)
     moir = column_index(page, "AP", kind="mean", setting="moir")
     clir = column_index(page, "AP", kind="mean", setting="clir")
     assert "data-value" not in cells[("partial", moir)]
     assert "data-value" in cells[("partial", clir)]
-    assert "data-value" not in cells[("partial", column_index(page, "AP", langs="fr-fr"))]
+    assert "data-value" not in cells[("partial", column_index(page, "AP", langs="el-el"))]
 
 
 def test_untrusted_metadata_is_text_never_markup(site):
@@ -162,7 +178,7 @@ def test_untrusted_metadata_is_text_never_markup(site):
         assert 'href="javascript:' not in page.lower(), name
     evil = site.pages["system-evil.html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" in evil
-    assert "javascript:alert(1)" in evil  # shown, as text
+    assert "https://x.org/&#34;&gt;&lt;script&gt;alert(5)&lt;/script&gt;" in evil  # not a safe link: shown, as text
     assert "&lt;/pre&gt;&lt;script&gt;alert(4)&lt;/script&gt;" in evil
     assert 'href="https://example.org/x?a=1&amp;b=2"' in site.pages["system-better.html"]
 
@@ -172,12 +188,12 @@ def test_every_script_element_is_ours(site):
         opened = re.findall(r"<script[^>]*>", page)
         closed = page.count("</script>")
         assert len(opened) == closed, name
-        assert all(tag in ("<script>", '<script type="application/json" id="data-toy">') for tag in opened), (name, opened)
+        assert all(tag in ("<script>", '<script type="application/json" id="data-xquad-r">') for tag in opened), (name, opened)
 
 
 def test_embedded_json_cannot_close_its_script_and_reads_back(site):
     page = site.pages["compare.html"]
-    match = re.search(r'<script type="application/json" id="data-toy">(.*?)</script>', page, re.S)
+    match = re.search(r'<script type="application/json" id="data-xquad-r">(.*?)</script>', page, re.S)
     blob = match.group(1)
     assert "<" not in blob and ">" not in blob and "&" not in blob
     data = json.loads(blob)
@@ -188,15 +204,16 @@ def test_embedded_json_cannot_close_its_script_and_reads_back(site):
     assert escape_json(json.dumps({"x": "</script><!--&"})) == '{"x": "\\u003c/script\\u003e\\u003c!--\\u0026"}'
 
 
-def test_a_measure_name_with_markup_is_escaped_everywhere(tmp_path):
-    make_submission(tmp_path / "s", "bm25", toy_scores(1, measures=(EVIL_MEASURE, "AP")))
+def test_a_measure_name_with_markup_is_left_out_and_its_note_escaped(tmp_path):
+    make_submission(tmp_path / "s", "bm25", toy_scores(1))
     make_submission(tmp_path / "s", "other", toy_scores(2, measures=(EVIL_MEASURE, "AP")))
-    build_leaderboard(tmp_path / "s", tmp_path / "site")
+    built = build(tmp_path / "s", tmp_path / "site")
+    assert built.systems == ["bm25"] and built.notes[0].startswith("other: left out (")
     for page in (tmp_path / "site").glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<script>alert(3)" not in text, page.name
-    blob = re.search(r'id="data-toy">(.*?)</script>', (tmp_path / "site" / "compare.html").read_text(), re.S).group(1)
-    assert json.loads(blob)["measures"][0]["name"] == EVIL_MEASURE
+    assert "&lt;/script&gt;&lt;script&gt;alert(3)" in (tmp_path / "site" / "index.html").read_text()
+    assert not (tmp_path / "site" / "system-other.html").exists()
 
 
 def test_links_are_relative_and_nothing_is_fetched(site):
@@ -224,8 +241,8 @@ def test_zero_shot_flags_follow_the_training_languages(site):
 def test_the_tests_are_harness_compare_with_the_t_test(site):
     names = ["bm25", "better", "same", "evil"]
     subs = [Submission.load(site.root / n) for n in names]
-    scores = {s.name: ScoreCache(None).read(s, "toy", []) for s in subs}
-    board = dataset_board("toy", scores, baseline="bm25")
+    scores = {s.name: ScoreCache(None).read(s, DATASET, []) for s in subs}
+    board = dataset_board(DATASET, scores, baseline="bm25")
     against = compare_submissions(subs, baseline="bm25", test="t", resamples=10)
     all_pairs = compare_submissions(subs, test="t", family=["systems"], resamples=10)
     for m, measure in enumerate(board.measures):
@@ -252,25 +269,29 @@ def test_the_tests_are_harness_compare_with_the_t_test(site):
 
 def test_a_rebuild_reads_the_cache_and_a_changed_file_is_read_again(site, tmp_path):
     strip = lambda text: re.sub(r"<dd>\d{4}-\d\d-\d\dT[^<]*</dd>", "", text)  # noqa: E731
-    again = build_leaderboard(site.root, site.out)
+    again = build(site.root, site.out)
     assert again.cache == "score cache: 5 hit(s), 0 miss(es)"
     assert sorted(p.name for p in again.pages) == sorted(site.pages)
     assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in again.pages)
-    uncached = build_leaderboard(site.root, tmp_path / "uncached", cache=False)
+    uncached = build(site.root, tmp_path / "uncached", cache=False)
     assert uncached.cache == "score cache: off" and not (tmp_path / "uncached" / ".cache").exists()
     assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in uncached.pages)
 
     copy = tmp_path / "subs"
     shutil.copytree(site.root, copy)
-    first = build_leaderboard(copy, tmp_path / "changed")
-    per_query = copy / "better" / "pairs" / "toy" / "de-de" / "per-query.tsv"
+    first = build(copy, tmp_path / "changed")
+    per_query = copy / "better" / "pairs" / "xquad-r" / "de-de" / "per-query.tsv"
     lines = per_query.read_text().splitlines()
     fields = lines[1].split("\t")
     lines[1] = "\t".join([fields[0], "0.0", *fields[2:]])  # 'better' loses its first query's AP on de-de
     per_query.write_text("\n".join(lines) + "\n")
-    changed = build_leaderboard(copy, tmp_path / "changed")
+    # meta.json is kept in step with the file (the gate checks the recorded aggregate)
+    meta = json.loads((copy / "better" / "meta.json").read_text())
+    meta["pairs"]["xquad-r/de-de"]["measures"]["AP"] = float(np.mean([float(line.split("\t")[1]) for line in lines[1:]]))
+    (copy / "better" / "meta.json").write_text(json.dumps(meta))
+    changed = build(copy, tmp_path / "changed")
     assert first.cache == "score cache: 0 hit(s), 5 miss(es)" and changed.cache == "score cache: 4 hit(s), 1 miss(es)"
-    page = (tmp_path / "changed" / "dataset-toy.html").read_text()
+    page = (tmp_path / "changed" / "dataset-xquad-r.html").read_text()
     column = column_index(page, "AP", langs="de-de")
     expected = np.mean([float(line.split("\t")[1]) for line in lines[1:]])
     assert float(board_cells(page)[("better", column)]["data-value"]) == pytest.approx(expected, abs=1e-12)
@@ -288,9 +309,9 @@ def test_file_names_and_urls_are_checked():
 
 def test_an_unknown_baseline_is_an_error_and_no_baseline_gives_rank_intervals_only(site, tmp_path):
     with pytest.raises(HarnessError, match="baseline 'nope'"):
-        build_leaderboard(site.root, tmp_path / "x", baseline="nope")
-    built = build_leaderboard(site.root, tmp_path / "y", baseline=None)
-    page = (tmp_path / "y" / "dataset-toy.html").read_text()
+        build(site.root, tmp_path / "x", baseline="nope")
+    built = build(site.root, tmp_path / "y", baseline=None)
+    page = (tmp_path / "y" / "dataset-xquad-r.html").read_text()
     assert built.baseline is None and "data-mark=" not in page and 'data-rank="1"' in page
 
 
@@ -300,7 +321,7 @@ def test_identical_systems_get_p_one_and_share_the_rank_interval(tmp_path):
     make_submission(tmp_path, "copy", scores)
     make_submission(tmp_path, "near", {p: {m: {q: v + (1e-9 if q == "q000" else 0.0) for q, v in x.items()} for m, x in d.items()} for p, d in scores.items()})
     subs = [Submission.load(tmp_path / n) for n in ("bm25", "copy", "near")]
-    board = dataset_board("toy", {s.name: ScoreCache(None).read(s, "toy", []) for s in subs}, baseline="bm25")
+    board = dataset_board(DATASET, {s.name: ScoreCache(None).read(s, DATASET, []) for s in subs}, baseline="bm25")
     k, _ = pair_index(0, 1, 3)
     assert np.all(board.p[:, k, :] == 1.0) and np.all(board.difference[:, k, :] == 0.0)
     reference = compare_submissions(subs, test="t", resamples=10)
@@ -313,12 +334,13 @@ def test_identical_systems_get_p_one_and_share_the_rank_interval(tmp_path):
 def test_the_cli_writes_the_site_and_reports_bad_input_in_one_line(site, tmp_path, capsys):
     from harness.cli import main
 
-    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "cli"), "--quiet"]) == 0
+    empty = ["--data-dir", str(no_data(tmp_path))]
+    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "cli"), "--quiet", *empty]) == 0
     out = capsys.readouterr().out
     assert "8 pages" in out and "5 systems on 1 dataset(s), 156 tests" in out and (tmp_path / "cli" / "index.html").is_file()
-    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "x"), "--baseline", "nope"]) == 2
+    assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "x"), "--baseline", "nope", *empty]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("harness: error: baseline 'nope' is not among the submissions") and "\n" not in err
+    assert err.startswith("harness: error: --baseline nope: no such submission") and "\n" not in err
     assert main(["leaderboard", "--submissions", str(tmp_path / "missing"), "--out", str(tmp_path / "y")]) == 2
     assert "no such submissions folder" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -16,7 +16,7 @@ import pytest
 
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
-from harness.report import comparison_tables
+from harness.report import comparison_formats, comparison_tables
 from harness.report import pair_matrix as pair_matrix_module
 from harness.report.comparison_tables import letter, measure_tables
 from harness.report.pair_matrix import pair_matrix
@@ -118,6 +118,8 @@ def test_equivalence_mark_with_a_margin(tmp_path):
     cells = markdown_cells(comparison.to_markdown(), "AP")
     assert cells[("same", "de-de")].endswith("≈")
     assert "≈: equivalent to the baseline within ±0.05" in comparison.to_markdown()
+    all_pairs = compare_submissions(subs, test="t", margin=0.05, measures=["AP"])
+    assert "Equivalence within ±0.05 (TOST" in all_pairs.to_markdown() and all_pairs.tests[0].tost_p is not None
 
 
 def test_all_pairs_superscripts_name_the_systems_a_value_is_significantly_better_than(all_pairs):
@@ -253,6 +255,21 @@ def test_pair_matrix_difference_is_signed_and_marked_by_the_test_in_either_order
     assert pair_matrix(all_pairs, "k1_better", "RankDistance").doc_langs == ("xx",)
 
 
+def test_a_difference_cell_is_the_test_on_the_shared_queries_when_the_systems_hold_different_ones(tmp_path):
+    base = make_submission(tmp_path, "base", seed=1)
+    short = make_submission(tmp_path, "short", {"toy/de-en": 0.25}, seed=2)
+    table = short.per_query(PairId.parse("toy/de-en"))["AP"]
+    kept = {q: v for q, v in table.items() if q >= "q10"}  # the ten easiest-numbered queries dropped
+    record = PairRecord("toy/de-en", "clir", {"AP": float(np.mean(list(kept.values())))}, len(kept))
+    short.add_pair(PairId.parse("toy/de-en"), record, SimpleNamespace(per_query={"AP": kept}), None)
+    comparison = compare_submissions([base, short], baseline="base", test="t", measures=["AP"])
+    test = comparison.test("short", "base", "AP", "toy/de-en")
+    matrix = pair_matrix(comparison, "short", "AP", "base")
+    assert test.n == 40 and matrix.to_frame().loc["de", "en"] == test.mean_difference
+    own = comparison.value("short", "AP", "toy/de-en") - comparison.value("base", "AP", "toy/de-en")
+    assert abs(own - test.mean_difference) > 1e-6  # the own values' difference is another number
+
+
 def test_pair_matrix_rejects_unknown_names(baseline):
     with pytest.raises(HarnessError, match="did you mean 'k1_better'"):
         baseline.pair_matrix("k1_beter")
@@ -283,7 +300,7 @@ def test_importing_the_tables_does_not_import_matplotlib(monkeypatch):
     for name in [n for n in sys.modules if n.partition(".")[0] == "matplotlib"]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(sys, "meta_path", [NoMatplotlib(), *sys.meta_path])
-    for module in (comparison_tables, pair_matrix_module):
+    for module in (comparison_tables, comparison_formats, pair_matrix_module):
         spec = importlib.util.spec_from_file_location(f"_fresh_{module.__name__}", module.__file__)
         fresh = importlib.util.module_from_spec(spec)
         monkeypatch.setitem(sys.modules, spec.name, fresh)  # dataclasses look their module up there

@@ -1,6 +1,8 @@
 """The comparison of submissions: shared pairs and queries, family-wise corrections, averages, errors, CLI."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -30,7 +32,7 @@ def make_submission(root, name: str, scores: dict[str, dict[str, dict[str, float
     return submission
 
 
-def toy_scores(seed: int, shift: float = 0.0, pairs=("toy/de-de", "toy/en-en", "toy/de-en"), n: int = 60, measures=("AP",)):
+def toy_scores(seed: int, shift: float = 0.0, pairs=("xquad-r/de-de", "xquad-r/en-en", "xquad-r/de-en"), n: int = 60, measures=("AP",)):
     rng = np.random.default_rng(seed)
     base = np.random.default_rng(99).random(n)  # query difficulty shared by every system
     return {
@@ -52,21 +54,21 @@ def three(tmp_path):
 
 def test_baseline_tests_are_the_kernels_on_the_shared_per_query_differences(three):
     comparison = compare_submissions(three, baseline="base", resamples=2000, seed=7)
-    base, better = (s.per_query(PairId.parse("toy/de-en"))["AP"] for s in three[:2])
+    base, better = (s.per_query(PairId.parse("xquad-r/de-en"))["AP"] for s in three[:2])
     differences = np.array([better[q] - base[q] for q in sorted(base)])
-    result = comparison.test("better", "base", "AP", "toy/de-en")
+    result = comparison.test("better", "base", "AP", "xquad-r/de-en")
     assert result.p == randomization_p(differences, 2000, 7)[0]
     assert result.mean_difference == pytest.approx(differences.mean(), abs=1e-15)
     assert result.n == 60 and result.significant and result.better
-    assert comparison.value("better", "AP", "toy/de-en") == pytest.approx(np.mean(list(better.values())), abs=1e-15)
-    assert not comparison.test("same", "base", "AP", "toy/de-en").significant
+    assert comparison.value("better", "AP", "xquad-r/de-en") == pytest.approx(np.mean(list(better.values())), abs=1e-15)
+    assert not comparison.test("same", "base", "AP", "xquad-r/de-en").significant
     assert {(t.system, t.other) for t in comparison.tests} == {("better", "base"), ("same", "base")}
 
 
 def test_a_p_value_does_not_depend_on_the_other_systems_in_the_table(three):
     alone = compare_submissions(three[:2], baseline="base", resamples=2000)
     together = compare_submissions(three, baseline="base", resamples=2000)
-    for column in ("toy/de-en", "toy/moir-mean"):
+    for column in ("xquad-r/de-en", "xquad-r/moir-mean"):
         assert alone.test("better", "base", "AP", column).p == together.test("better", "base", "AP", column).p
 
 
@@ -84,7 +86,7 @@ def test_all_pairs_tests_each_unordered_pair_once_and_holm_runs_over_the_whole_f
     pairs = {(t.system, t.other) for t in comparison.tests}
     assert pairs == {("base", "better"), ("base", "same"), ("better", "same")}
     # 3 comparisons x (3 pairs + MoIR mean) x 1 measure; de-en is alone in CLIR, so it has no mean column
-    assert len(comparison.tests) == 12 and comparison.protocol["families"] == {"all systems | toy | all measures": 12}
+    assert len(comparison.tests) == 12 and comparison.protocol["families"] == {"all systems | xquad-r | all measures": 12}
     raw = np.array([t.p for t in comparison.tests])
     assert np.array_equal(np.array([t.p_adjusted for t in comparison.tests]), holm(raw))
 
@@ -98,8 +100,8 @@ def test_a_family_per_cell_corrects_only_across_the_systems_of_that_cell(three):
 
 def test_setting_average_is_the_macro_average_tested_on_per_pair_means(three):
     comparison = compare_submissions(three, baseline="base", test="t")
-    column = next(c for c in comparison.columns if c.key == "toy/moir-mean")
-    assert column.pairs == ("toy/de-de", "toy/en-en")
+    column = next(c for c in comparison.columns if c.key == "xquad-r/moir-mean")
+    assert column.pairs == ("xquad-r/de-de", "xquad-r/en-en")
     means = {
         s.name: [np.mean(list(s.per_query(PairId.parse(p))["AP"].values())) for p in column.pairs] for s in three[:2]
     }
@@ -111,7 +113,7 @@ def test_setting_average_is_the_macro_average_tested_on_per_pair_means(three):
 
 def test_pooled_average_test_pools_the_per_query_scores_of_the_pairs(three):
     comparison = compare_submissions(three, baseline="base", test="t", average_test="pooled")
-    assert comparison.test("better", "base", "AP", "toy/moir-mean").n == 120
+    assert comparison.test("better", "base", "AP", "xquad-r/moir-mean").n == 120
     assert comparison.protocol["average_test"] == "pooled"
 
 
@@ -123,46 +125,71 @@ def test_a_family_too_large_for_the_resamples_is_flagged(three):
     assert not any("warning" in note for note in fine.notes) and any(t.significant for t in fine.tests)
 
 
-def test_queries_are_intersected_and_the_count_is_stated(tmp_path):
-    full = toy_scores(1)
-    partial = toy_scores(2)
-    for measure in partial["toy/de-en"].values():
-        for qid in ("q000", "q001", "q002"):
-            del measure[qid]
-    comparison = compare_submissions(
-        [make_submission(tmp_path, "a", full), make_submission(tmp_path, "b", partial)], baseline="a", test="t"
-    )
-    assert comparison.queries["toy/de-en"] == {"shared": 57, "per_system": {"a": 60, "b": 57}}
-    assert comparison.test("b", "a", "AP", "toy/de-en").n == 57
-    assert any("toy/de-en: compared on the 57 queries" in note for note in comparison.notes)
+def without(scores, query_ids, pairs=None):
+    """``scores`` without ``query_ids`` on ``pairs`` (default: every pair)."""
+    return {
+        pair: {m: {q: v for q, v in by_query.items() if pairs is not None and pair not in pairs or q not in query_ids} for m, by_query in measures.items()}
+        for pair, measures in scores.items()
+    }
+
+
+def test_values_are_own_means_and_each_test_uses_the_queries_its_two_systems_hold(tmp_path):
+    """a holds every query; b lacks the first three of every pair, c the last three of de-en."""
+    scores = {
+        "a": toy_scores(1),
+        "b": without(toy_scores(2, shift=0.1), ("q000", "q001", "q002")),
+        "c": without(toy_scores(3), ("q057", "q058", "q059"), pairs=("xquad-r/de-en",)),
+    }
+    subs = [make_submission(tmp_path, name, s) for name, s in scores.items()]
+    comparison = compare_submissions(subs, test="t")
+    assert comparison.queries["xquad-r/de-en"] == {"shared": 54, "per_system": {"a": 60, "b": 57, "c": 57}}
+    for name, held in scores.items():
+        own = {p: np.mean(list(held[p]["AP"].values())) for p in held}
+        assert comparison.value(name, "AP", "xquad-r/de-en") == pytest.approx(own["xquad-r/de-en"], abs=1e-15)
+        assert comparison.value(name, "AP", "xquad-r/moir-mean") == pytest.approx(np.mean([own["xquad-r/de-de"], own["xquad-r/en-en"]]), abs=1e-15)
+    tests = {(x, y): comparison.test(x, y, "AP", "xquad-r/de-en") for x, y in (("a", "b"), ("a", "c"), ("b", "c"))}
+    assert {k: t.n for k, t in tests.items()} == {("a", "b"): 57, ("a", "c"): 57, ("b", "c"): 54}
+    shared = sorted(scores["b"]["xquad-r/de-en"]["AP"])
+    differences = np.array([scores["a"]["xquad-r/de-en"]["AP"][q] - scores["b"]["xquad-r/de-en"]["AP"][q] for q in shared])
+    assert tests[("a", "b")].p == pytest.approx(t_test_p(differences)[0], abs=1e-15)
+    assert tests[("a", "b")].mean_difference == pytest.approx(differences.mean(), abs=1e-15)
+    alone = compare_submissions(subs[:2], test="t")  # another system joining changes no test of a and b
+    assert alone.test("a", "b", "AP", "xquad-r/de-en").p == pytest.approx(tests[("a", "b")].p, rel=1e-12)
+    mean_test = comparison.test("a", "b", "AP", "xquad-r/moir-mean")
+    per_pair = [np.mean([scores["a"][p]["AP"][q] - scores["b"][p]["AP"][q] for q in scores["b"][p]["AP"]]) for p in ("xquad-r/de-de", "xquad-r/en-en")]
+    assert mean_test.n == 2 and mean_test.mean_difference == pytest.approx(np.mean(per_pair), abs=1e-15)
+    assert "the systems hold different queries of 3 pair(s) (xquad-r/de-de: a 60, b 57, c 60; " in comparison.notes[0]
+    assert "xquad-r/de-en: a 60, b 57, c 57)" in comparison.notes[0]
+    assert "both hold: between 54 and 60 (n of each test in --format json and csv) per pair" in comparison.to_markdown()
+    assert {row["n"] for row in csv.DictReader(io.StringIO(compare_submissions(subs, baseline="a", test="t").to_csv())) if row["column"] == "de-en" and row["n"]} == {"57"}
 
 
 def test_systems_on_different_pairs_are_compared_on_the_pairs_they_share(tmp_path):
     a = make_submission(tmp_path, "a", toy_scores(1))
-    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("toy/de-de", "toy/en-en")))
+    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("xquad-r/de-de", "xquad-r/en-en")))
     comparison = compare_submissions([a, b], test="t")
-    assert [c.key for c in comparison.columns] == ["toy/de-de", "toy/en-en", "toy/moir-mean"]
-    assert any(note.startswith("a: 1 pair(s) not held by every system left out (toy/de-en)") for note in comparison.notes)
+    assert [c.key for c in comparison.columns] == ["xquad-r/de-de", "xquad-r/en-en", "xquad-r/moir-mean"]
+    assert any(note.startswith("a: 1 pair(s) not held by every system left out (xquad-r/de-en)") for note in comparison.notes)
 
 
 def test_equivalence_is_reported_with_a_margin(three):
     comparison = compare_submissions(three, baseline="base", test="t", margin=0.05)
-    same = comparison.test("same", "base", "AP", "toy/de-de")
-    better = comparison.test("better", "base", "AP", "toy/de-de")
+    same = comparison.test("same", "base", "AP", "xquad-r/de-de")
+    better = comparison.test("better", "base", "AP", "xquad-r/de-de")
     assert same.equivalent and not same.significant and same.tost_p_adjusted < 0.05
     assert better.equivalent is False and better.significant
     assert comparison.protocol["equivalence_margin"] == 0.05
 
 
 def test_lower_is_better_measures_count_a_decrease_as_a_win(tmp_path):
-    low = {"toy/de-xx": {"RankDistance": {f"q{i}": 10.0 + i % 3 for i in range(30)}}}
-    high = {"toy/de-xx": {"RankDistance": {f"q{i}": 50.0 + i % 3 for i in range(30)}}}
+    low = {"xquad-r/de-xx": {"RankDistance": {f"q{i}": 10.0 + i % 3 for i in range(30)}}}
+    high = {"xquad-r/de-xx": {"RankDistance": {f"q{i}": 50.0 + i % 3 for i in range(30)}}}
     comparison = compare_submissions(
         [make_submission(tmp_path, "high", high), make_submission(tmp_path, "low", low)], baseline="high", test="t"
     )
-    result = comparison.test("low", "high", "RankDistance", "toy/de-xx")
+    result = comparison.test("low", "high", "RankDistance", "xquad-r/de-xx")
     assert result.better and result.wins == 30 and result.mean_difference == -40.0
-    assert comparison.best("RankDistance", "toy/de-xx") == {"low"}
+    assert comparison.best("RankDistance", "xquad-r/de-xx") == {"low"}
 
 
 @pytest.mark.parametrize(
@@ -183,13 +210,13 @@ def test_bad_options_are_one_clear_error(three, kwargs, message):
 
 
 def test_disjoint_pairs_and_disjoint_queries_are_clear_errors(tmp_path):
-    a = make_submission(tmp_path, "a", toy_scores(1, pairs=("toy/de-de",)))
-    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("toy/en-en",)))
+    a = make_submission(tmp_path, "a", toy_scores(1, pairs=("xquad-r/de-de",)))
+    b = make_submission(tmp_path, "b", toy_scores(2, pairs=("xquad-r/en-en",)))
     with pytest.raises(HarnessError, match="share no language pair"):
         compare_submissions([a, b])
-    other = {"toy/de-de": {"AP": {f"z{i}": 0.5 for i in range(5)}}}
+    other = {"xquad-r/de-de": {"AP": {f"z{i}": 0.5 for i in range(5)}}}
     c = make_submission(tmp_path, "c", other)
-    with pytest.raises(HarnessError, match=r"toy/de-de: the submissions share no query \(queries per system: a 60, c 5\)"):
+    with pytest.raises(HarnessError, match=r"xquad-r/de-de: a and c share no query \(queries per system: a 60, c 5\)"):
         compare_submissions([a, c])
 
 
@@ -199,18 +226,24 @@ def test_unknown_submission_names_the_folders_it_looked_in(tmp_path, three):
 
 
 def test_cli_compare_prints_json_and_fails_in_one_line(tmp_path, three, capsys):
-    code = main(["compare", "base", "better", "--baseline", "base", "--test", "t", "--format", "json", "--submissions", str(tmp_path), "--quiet"])
+    (tmp_path / "no-data").mkdir()
+    no_data = ["--data-dir", str(tmp_path / "no-data")]  # an empty data folder: the toy query ids are no dataset's
+    code = main(["compare", "base", "better", "--baseline", "base", "--test", "t", "--format", "json", "--submissions", str(tmp_path), "--quiet", *no_data])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0 and payload["baseline"] == "base" and payload["protocol"]["test"] == "t"
-    assert {t["column"] for t in payload["tests"]} == {"toy/de-de", "toy/en-en", "toy/de-en", "toy/moir-mean"}
-    code = main(["compare", "base", "better", "--baseline", "same", "--submissions", str(tmp_path), "--quiet"])
+    assert {t["column"] for t in payload["tests"]} == {"xquad-r/de-de", "xquad-r/en-en", "xquad-r/de-en", "xquad-r/moir-mean"}
+    assert {t["n"] for t in payload["tests"]} == {60, 2}  # queries of a pair, pairs of the MoIR mean
+    assert payload["protocol"]["paired_on"].startswith("the queries both systems hold (n of each test)")
+    code = main(["compare", "base", "better", "--baseline", "same", "--submissions", str(tmp_path), "--quiet", *no_data])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("harness: error: baseline 'same' is not among")
 
 
 def test_cli_compare_writes_the_table_atomically_to_a_file(tmp_path, three, capsys):
     out = tmp_path / "table.tex"
-    code = main(["compare", "base", "better", "same", "--format", "latex", "--output", str(out), "--submissions", str(tmp_path), "--quiet", "--resamples", "200"])
+    (tmp_path / "no-data").mkdir()
+    code = main(["compare", "base", "better", "same", "--format", "latex", "--output", str(out), "--submissions", str(tmp_path), "--quiet", "--resamples", "200",
+                 "--data-dir", str(tmp_path / "no-data")])
     assert code == 0 and "\\toprule" in out.read_text() and capsys.readouterr().out == ""
     assert not list(tmp_path.glob("*.tmp*"))
 
@@ -232,6 +265,6 @@ def test_real_bm25_against_an_identical_copy_finds_no_difference(tmp_path):
 def test_columns_tested_by_exact_enumeration_are_named_in_the_protocol(three):
     comparison = compare_submissions(three, baseline="base", resamples=1000)
     # the MoIR mean has 2 units (pairs): 2^2 <= 1000 sign patterns, enumerated; the pairs' 60 queries are sampled
-    assert comparison.protocol["exact_columns"] == ["toy/moir-mean"]
-    assert comparison.test("better", "base", "AP", "toy/moir-mean").p in (0.5, 1.0)
+    assert comparison.protocol["exact_columns"] == ["xquad-r/moir-mean"]
+    assert comparison.test("better", "base", "AP", "xquad-r/moir-mean").p in (0.5, 1.0)
     assert "exact: every sign pattern enumerated for 1 column(s)" in comparison.to_markdown()

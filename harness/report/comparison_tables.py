@@ -13,23 +13,21 @@ letters of the systems it is significantly better than.
 """
 from __future__ import annotations
 
-import csv
 import html
-import io
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.evaluation.measures import Measure
-from harness.stats.comparison import Column, Comparison, TestResult
+from harness.stats.comparison_result import Column, Comparison, TestResult
 
 BETTER, WORSE, EQUIVALENT = "better", "worse", "equivalent"
 SETTING_TITLES = {"moir": "MoIR", "clir": "CLIR", "mlir": "MLIR"}
 # measures on this scale (RankDistance: thousands of ranks) print with fewer decimals
 LARGE_VALUE = 100.0
 LARGE_VALUE_DECIMALS = 1
-TEST_FIELDS = ("p", "p_adjusted", "mean_difference", "ci_low", "ci_high", "d_z", "wins", "ties", "losses")
+TEST_FIELDS = ("n", "p", "p_adjusted", "mean_difference", "ci_low", "ci_high", "d_z", "wins", "ties", "losses")
 
 
 @dataclass(frozen=True)
@@ -255,7 +253,7 @@ def datasets(comparison: Comparison) -> list[str]:
     return list(dict.fromkeys(c.dataset for c in comparison.columns))
 
 
-def _groups(comparison: Comparison, columns: Sequence[Column]) -> list[tuple[str, int]]:
+def setting_groups(comparison: Comparison, columns: Sequence[Column]) -> list[tuple[str, int]]:
     """Consecutive columns of one setting group, as (name, span): the grouped header row."""
     return [(name, len(list(members))) for name, members in itertools.groupby(columns, key=lambda c: group_name(comparison, c))]
 
@@ -279,10 +277,15 @@ def legend_sentences(comparison: Comparison, style: Style = PLAIN) -> list[str]:
         sentences.append(f"Superscript letters: the systems (by letter) a value is significantly better than ({tested}).")
     margin = comparison.protocol.get("equivalence_margin")
     if margin and comparison.baseline is not None:
-        # all-pairs tables carry no equivalence mark: a letter per equivalent system would be unreadable
         sentences.append(
             f"{style.marks[EQUIVALENT]}: equivalent to the baseline within {sym['pm']}{margin:g} "
             "(TOST, two one-sided paired t-tests, adjusted by the same correction)."
+        )
+    elif margin:
+        # all-pairs tables carry no equivalence mark: a letter per equivalent system would be unreadable
+        sentences.append(
+            f"Equivalence within {sym['pm']}{margin:g} (TOST, two one-sided paired t-tests, adjusted by the same "
+            "correction) was tested for every pair of systems: see --format json (all-pairs tables carry no equivalence mark)."
         )
     sentences.append(e(_average_sentence(comparison)))
     sentences.append(e(_queries_sentence(comparison)))
@@ -320,143 +323,13 @@ def _average_sentence(comparison: Comparison) -> str:
 
 
 def _queries_sentence(comparison: Comparison) -> str:
-    shared = [count["shared"] for count in comparison.queries.values()]
-    if not shared:
+    pair_columns = {c.key for c in comparison.columns if not c.is_average}
+    tested = [t.n for t in comparison.tests if t.column in pair_columns]
+    if not tested:
         return "No queries were compared."
-    low, high = min(shared), max(shared)
-    amount = f"{low:,}" if low == high else f"between {low:,} and {high:,}"
-    return f"Every pair is compared on the queries all systems have: {amount} per pair."
-
-
-# ---------------------------------------------------------------------------------------------
-# the formats
-
-
-def values_frame(comparison: Comparison):
-    """Values as a pandas DataFrame: rows (measure, system), columns (setting group, column label).
-
-    NaN where a system has no value; columns in the comparison's order, including those where
-    a measure is absent everywhere.
-    """
-    import pandas as pd
-
-    index = pd.MultiIndex.from_tuples([(m.name, s) for m in comparison.measures for s in comparison.systems], names=["measure", "system"])
-    columns = pd.MultiIndex.from_tuples([(group_name(comparison, c), c.label) for c in comparison.columns], names=["group", "column"])
-    rows = [
-        [present_value(comparison, s, m.name, c.key) for c in comparison.columns] for m in comparison.measures for s in comparison.systems
-    ]
-    return pd.DataFrame(rows, index=index, columns=columns, dtype=float)
-
-
-def render_markdown(comparison: Comparison, digits: int = 4) -> str:
-    """A ``### MEASURE`` heading and a pipe table per measure, then the legend paragraph.
-
-    Markdown has no grouped headers: a mean column reads ``MoIR mean``; pair columns are their
-    ``Q-D`` labels (``DATASET/Q-D`` when the comparison spans several datasets).
-    """
-    from tabulate import tabulate
-
-    several = len(datasets(comparison)) > 1
-    parts = []
-    for table in measure_tables(comparison, digits):
-        headers = [MARKDOWN.escape(table.measure.name)] + [
-            f"{group_name(comparison, c)} mean" if c.is_average else (f"{c.dataset}/{c.label}" if several else c.label)
-            for c in table.columns
-        ]
-        rows = [
-            [MARKDOWN.escape(row_label(comparison, s))] + [MARKDOWN.cell(table.cell(s, c)) for c in table.columns]
-            for s in table.systems
-        ]
-        align = ["left"] + ["right"] * len(table.columns)
-        body = tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True, colalign=align)
-        parts.append(f"### {MARKDOWN.escape(measure_title(table.measure))}\n\n{body}")
-    parts.append(" ".join(legend_sentences(comparison, MARKDOWN)))
-    return "\n\n".join(parts) + "\n"
-
-
-def render_latex(comparison: Comparison, digits: int = 4) -> str:
-    """A booktabs ``tabular`` per measure, settings as ``\\multicolumn`` headers over ``\\cmidrule``s.
-
-    Written directly rather than through pandas' Styler, which cannot put ``\\cmidrule``s under
-    grouped column headers. The legend follows as comment lines, ready to paste into a caption.
-    Needs ``\\usepackage{booktabs,amssymb}``.
-    """
-    parts = ["% needs \\usepackage{booktabs} and \\usepackage{amssymb} (triangles); \\usepackage[T1]{fontenc} for true underscores"]
-    for table in measure_tables(comparison, digits):
-        lines = [f"\\begin{{tabular}}{{l{'r' * len(table.columns)}}}", "\\toprule"]
-        groups = _groups(comparison, table.columns)
-        lines.append(" & ".join([""] + [f"\\multicolumn{{{span}}}{{c}}{{{LATEX.escape(name)}}}" for name, span in groups]) + r" \\")
-        start, rules = 2, []
-        for _, span in groups:
-            rules.append(f"\\cmidrule(lr){{{start}-{start + span - 1}}}")
-            start += span
-        lines.append(" ".join(rules))
-        stub = LATEX.escape(table.measure.name) + ("" if table.measure.higher_is_better else r" ($\downarrow$)")
-        lines.append(" & ".join([stub] + [LATEX.escape(c.label) for c in table.columns]) + r" \\")
-        lines.append("\\midrule")
-        for system in table.systems:
-            cells = [LATEX.escape(row_label(comparison, system))] + [LATEX.cell(table.cell(system, c)) for c in table.columns]
-            lines.append(" & ".join(cells) + r" \\")
-        lines += ["\\bottomrule", "\\end{tabular}"]
-        parts.append("\n".join(lines))
-    parts.append("\n".join(f"% {sentence}" for sentence in legend_sentences(comparison, LATEX)))
-    return "\n\n".join(parts) + "\n"
-
-
-def render_html(comparison: Comparison, digits: int = 4) -> str:
-    """A ``<table>`` per measure (settings as ``colspan`` headers), then the legend as a ``<p>``."""
-    parts = []
-    for table in measure_tables(comparison, digits):
-        groups = "".join(f'<th colspan="{span}">{HTML.escape(name)}</th>' for name, span in _groups(comparison, table.columns))
-        labels = "".join(f"<th>{HTML.escape(c.label)}</th>" for c in table.columns)
-        rows = "\n".join(
-            f'<tr><th scope="row">{HTML.escape(row_label(comparison, s))}</th>'
-            + "".join(f"<td>{HTML.cell(table.cell(s, c))}</td>" for c in table.columns)
-            + "</tr>"
-            for s in table.systems
-        )
-        parts.append(
-            '<table class="comparison">\n<thead>\n'
-            f'<tr><th rowspan="2">{HTML.escape(measure_title(table.measure))}</th>{groups}</tr>\n<tr>{labels}</tr>\n'
-            f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
-        )
-    parts.append(f'<p class="legend">{" ".join(legend_sentences(comparison, HTML))}</p>')
-    return "\n".join(parts) + "\n"
-
-
-def render_csv(comparison: Comparison) -> str:
-    """Tidy CSV: one row per measure, system and column, with the value at full precision, the
-    marks as printed, and (with a baseline) the test against the baseline."""
-    fields = ["measure", "system", "dataset", "setting", "column", "pairs", "value", "best", "marks"]
-    if comparison.baseline is not None:
-        fields += list(TEST_FIELDS)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for table in measure_tables(comparison):
-        for system in table.systems:
-            for column in table.columns:
-                cell = table.cell(system, column)
-                row = {
-                    "measure": table.measure.name, "system": system, "dataset": column.dataset, "setting": column.setting,
-                    "column": column.label, "pairs": len(column.pairs), "value": "" if cell.value is None else repr(cell.value),
-                    "best": int(cell.best), "marks": PLAIN.marks_of(cell),
-                }
-                test = None if system == comparison.baseline or comparison.baseline is None else comparison.test(
-                    system, comparison.baseline, table.measure.name, column.key
-                )
-                if test is not None:
-                    row.update(_oriented_test(test, system))
-                writer.writerow(row)
-    return out.getvalue()
-
-
-def _oriented_test(test: TestResult, system: str) -> dict[str, float | int]:
-    """The test's numbers as ``system - other``, whichever order it was stored in."""
-    values = {name: getattr(test, name) for name in TEST_FIELDS}
-    if test.system != system:
-        values.update(
-            mean_difference=-test.mean_difference, ci_low=-test.ci_high, ci_high=-test.ci_low, d_z=-test.d_z,
-            wins=test.losses, losses=test.wins,
-        )
-    return {k: repr(v) if isinstance(v, float) else v for k, v in values.items()}
+    low, high = min(tested), max(tested)
+    amount = f"{low:,}" if low == high else f"between {low:,} and {high:,} (n of each test in --format json and csv)"
+    return (
+        "Values: each system's own mean over the queries it holds. "
+        f"Every test runs on the queries its two systems both hold: {amount} per pair."
+    )

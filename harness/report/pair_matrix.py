@@ -30,7 +30,7 @@ from harness.report.comparison_tables import (
     present_value,
     significance_summary,
 )
-from harness.stats.comparison import Comparison
+from harness.stats.comparison_result import Comparison
 
 NO_MARKS = ()
 
@@ -178,8 +178,7 @@ def pair_matrix(
             continue
         value = present_value(comparison, system, chosen.name, column.key)
         if other is not None and value is not None:
-            reference = present_value(comparison, other, chosen.name, column.key)
-            value = None if reference is None else value - reference
+            value = _difference(comparison, system, other, chosen, column.key)
         if value is None:
             continue
         pair = PairId.parse(column.pairs[0])
@@ -200,6 +199,17 @@ def pair_matrix(
         system, other, against, chosen, dataset, query_langs, doc_langs, values,
         tuple(tuple(row) for row in marks), _legend(comparison, system, other, against),
     )
+
+
+def _difference(comparison: Comparison, system: str, other: str, measure: Measure, column: str) -> float | None:
+    """``system - other``: their test's mean difference, on the queries both hold, where the two were
+    tested (so a cell and its mark agree when they hold different queries); else the difference
+    of their own values."""
+    test = comparison.test(system, other, measure.name, column)
+    if test is not None:
+        return test.mean_difference if test.system == system else -test.mean_difference
+    value, reference = (present_value(comparison, name, measure.name, column) for name in (system, other))
+    return None if value is None or reference is None else value - reference
 
 
 def _legend(comparison: Comparison, system: str, other: str | None, against: str | None) -> str:

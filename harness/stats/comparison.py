@@ -1,18 +1,18 @@
 """The comparison of submissions: shared pairs and queries, paired tests, corrections, effects.
 
 A comparison is a table: rows are systems, columns are language pairs grouped by setting with a
-macro average per setting, one table per measure. Every cell where two systems meet is tested:
-each system against a baseline, or every unordered pair of systems once. The per-query scores of
-a pair are compared on the queries every system has; a setting's average is tested on the
-per-pair means (``pair-means``: exactly the macro averages printed) or on the per-query scores of
-all its pairs pooled (``pooled``). Corrections apply within a declared family: the tests that
-share everything except the dimensions named (``systems``, ``pairs``, ``measures``).
+macro average per setting, one table per measure. A system's value is its own: the mean of its
+per-query scores on a pair, the macro average of its pair values on a setting. Every cell where
+two systems meet is tested: each system against a baseline, or every unordered pair of systems
+once, on the queries both systems hold (n is stated with each test); a setting's average is
+tested on the per-pair means (``pair-means``: the macro averages printed, where the two hold the
+same queries) or on the per-query scores of all its pairs pooled (``pooled``). Corrections apply
+within a declared family: the tests that share everything except the dimensions named
+(``systems``, ``pairs``, ``measures``).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
@@ -23,6 +23,7 @@ from harness.datasets.pairs import SETTINGS, PairId
 from harness.errors import HarnessError
 from harness.progress import progress as progress_bar
 from harness.evaluation.measures import Measure, parse_measure
+from harness.stats.comparison_result import Column, Comparison, TestResult
 from harness.stats.corrections import CORRECTIONS, get_correction
 from harness.stats.effects import effect_sizes
 from harness.stats.equivalence import tost_p
@@ -32,158 +33,6 @@ from harness.submissions import Submission
 
 FAMILY_DIMENSIONS = ("systems", "pairs", "measures")
 AVERAGE_TESTS = ("pair-means", "pooled")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the table: a language pair, or the macro average of a setting's pairs."""
-
-    key: str
-    dataset: str
-    setting: str
-    label: str
-    pairs: tuple[str, ...]
-
-    @property
-    def is_average(self) -> bool:
-        return self.label == "mean"
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """One paired test: ``system`` against ``other`` on one measure and column.
-
-    ``mean_difference`` and its interval are ``system - other`` in the measure's units; wins count
-    units (queries, or pairs for a ``pair-means`` average) where ``system`` is better.
-    """
-
-    system: str
-    other: str
-    measure: str
-    column: str
-    n: int
-    p: float
-    p_adjusted: float
-    mean_difference: float
-    ci_low: float
-    ci_high: float
-    d_z: float
-    wins: int
-    ties: int
-    losses: int
-    significant: bool
-    better: bool
-    family: str
-    tost_p: float | None = None
-    tost_p_adjusted: float | None = None
-    equivalent: bool | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {key: _plain(value) for key, value in self.__dict__.items()}
-
-
-@dataclass
-class Comparison:
-    """The result of :func:`compare_submissions`: values, tests and everything needed to read them."""
-
-    systems: list[str]
-    baseline: str | None
-    measures: list[Measure]
-    columns: list[Column]
-    values: dict[tuple[str, str, str], float]
-    tests: list[TestResult]
-    protocol: dict[str, Any]
-    queries: dict[str, dict[str, Any]]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def mode(self) -> str:
-        return "all-pairs" if self.baseline is None else "baseline"
-
-    def value(self, system: str, measure: str, column: str) -> float | None:
-        """The system's mean score on a column (over the shared queries), or None where not measured."""
-        return self.values.get((system, measure, column))
-
-    def test(self, system: str, other: str, measure: str, column: str) -> TestResult | None:
-        """The test of ``system`` against ``other`` (either order) on a measure and column, if one was run."""
-        return self._by_cell.get((system, other, measure, column)) or self._by_cell.get((other, system, measure, column))
-
-    def best(self, measure: str, column: str) -> set[str]:
-        """The systems with the best value of a column (ties included), in the measure's direction."""
-        scored = {s: self.value(s, measure, column) for s in self.systems}
-        scored = {s: v for s, v in scored.items() if v is not None and not np.isnan(v)}
-        if not scored:
-            return set()
-        pick = max if self.measure(measure).higher_is_better else min
-        target = pick(scored.values())
-        return {s for s, v in scored.items() if v == target}
-
-    def measure(self, name: str) -> Measure:
-        return next(m for m in self.measures if m.name == name)
-
-    def to_frame(self):
-        """Values as a pandas DataFrame: rows (measure, system), columns (setting group, column label)."""
-        from harness.report.comparison_tables import values_frame
-
-        return values_frame(self)
-
-    def tests_frame(self):
-        """Every test as one row of a pandas DataFrame (raw and adjusted p, effects, counts)."""
-        import pandas as pd
-
-        return pd.DataFrame([t.to_dict() for t in self.tests])
-
-    def to_markdown(self, digits: int = 4) -> str:
-        from harness.report.comparison_tables import render_markdown
-
-        return render_markdown(self, digits)
-
-    def to_latex(self, digits: int = 4) -> str:
-        from harness.report.comparison_tables import render_latex
-
-        return render_latex(self, digits)
-
-    def to_html(self, digits: int = 4) -> str:
-        from harness.report.comparison_tables import render_html
-
-        return render_html(self, digits)
-
-    def to_csv(self) -> str:
-        from harness.report.comparison_tables import render_csv
-
-        return render_csv(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything: protocol, systems, columns, values, every test with raw and adjusted p."""
-        return {
-            "protocol": self.protocol,
-            "systems": self.systems,
-            "baseline": self.baseline,
-            "measures": [m.name for m in self.measures],
-            "columns": [{"key": c.key, "dataset": c.dataset, "setting": c.setting, "label": c.label, "pairs": list(c.pairs)} for c in self.columns],
-            "queries": self.queries,
-            "values": [
-                {"system": s, "measure": m, "column": c, "value": _plain(v)} for (s, m, c), v in self.values.items()
-            ],
-            "tests": [t.to_dict() for t in self.tests],
-            "notes": self.notes,
-        }
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def pair_matrix(self, system: str, measure: str | None = None, other: str | None = None, *, dataset: str | None = None):
-        """A query-language x document-language view of one system's values (marked against the
-        baseline), or of ``system - other`` (marked by their test); the first dataset by default."""
-        from harness.report.pair_matrix import pair_matrix
-
-        return pair_matrix(self, system, measure, other, dataset=dataset)
-
-    @cached_property
-    def _by_cell(self) -> dict[tuple[str, str, str, str], TestResult]:
-        return {(t.system, t.other, t.measure, t.column): t for t in self.tests}
 
 
 def compare_submissions(
@@ -224,36 +73,16 @@ def compare_submissions(
     values: dict[tuple[str, str, str], float] = {}
     raw: list[dict[str, Any]] = []
     for column in progress_bar(columns, progress, "testing", unit="column"):
-        # every comparison and measure of a column in one matrix: one pass over the resampling plan
-        blocks, cells = [], []
+        cells, blocks = [], []
         for measure in chosen:
-            units = scores.units(column, measure.name, average_test)
-            if units is None:
+            if not scores.has_column(column, measure.name):
                 continue
             for index, name in enumerate(names):
-                values[(name, measure.name, column.key)] = _column_value(scores, column, measure.name, name, units[:, index])
-            blocks += [units[:, names.index(a)] - units[:, names.index(b)] for a, b in comparisons]
-            cells += [(measure, a, b) for a, b in comparisons]
-        if not cells:
-            continue
-        differences = np.stack(blocks, axis=1)
-        direction = np.array([measure.higher_is_better for measure, _, _ in cells])
-        p = paired_test.p_values(differences, resamples, seed)
-        effects = effect_sizes(differences, direction, resamples, seed, confidence)
-        equivalence = tost_p(differences, margin) if margin else None
-        for k, (measure, a, b) in enumerate(cells):
-            raw.append(
-                {
-                    "system": a, "other": b, "measure": measure.name, "column": column.key, "n": differences.shape[0],
-                    "p": float(p[k]),
-                    "mean_difference": float(effects.mean_difference[k]),
-                    "ci_low": float(effects.ci_low[k]), "ci_high": float(effects.ci_high[k]),
-                    "d_z": float(effects.d_z[k]),
-                    "wins": int(effects.wins[k]), "ties": int(effects.ties[k]), "losses": int(effects.losses[k]),
-                    "better": bool(_oriented(effects.mean_difference[k], measure) > 0),
-                    "tost_p": None if equivalence is None else float(equivalence[k]),
-                }
-            )
+                values[(name, measure.name, column.key)] = scores.own_value(column, measure.name, index)
+            for a, b in comparisons:
+                blocks.append(scores.differences(column, measure.name, names.index(a), names.index(b), average_test))
+                cells.append((measure, a, b))
+        raw += _tests(cells, blocks, paired_test, column, resamples, seed, confidence, margin)
     tests, families = _correct(raw, correction, alpha, family, columns)
     protocol = {
         "test": test,
@@ -274,6 +103,8 @@ def compare_submissions(
         "equivalence_margin": margin,
         "equivalence_test": None if margin is None else f"TOST (two one-sided paired t-tests), margin ±{margin}, p adjusted like the tests",
         "average_test": average_test,
+        "values": "each system's own mean over the queries it holds; a setting mean: the macro average of its own pair values",
+        "paired_on": "the queries both systems hold (n of each test); a pair-means average: per pair, both means over those queries",
         "comparisons": "baseline" if baseline else "all-pairs",
         "harness_version": __version__,
     }
@@ -281,44 +112,102 @@ def compare_submissions(
     return Comparison(names, baseline, chosen, columns, values, tests, protocol, scores.counts, notes)
 
 
+def _tests(cells, blocks, paired_test, column: Column, resamples: int, seed: int, confidence: float, margin: float | None) -> list[dict[str, Any]]:
+    """The raw tests of one column, in the order of ``cells``. Tests with the same number of units
+    run as one matrix: one pass over the resampling plan, which depends only on n and the seed."""
+    by_size: dict[int, list[int]] = {}
+    for k, block in enumerate(blocks):
+        by_size.setdefault(block.size, []).append(k)
+    rows: list[dict[str, Any]] = [{} for _ in cells]
+    for members in by_size.values():
+        differences = np.stack([blocks[k] for k in members], axis=1)
+        direction = np.array([cells[k][0].higher_is_better for k in members])
+        p = paired_test.p_values(differences, resamples, seed)
+        effects = effect_sizes(differences, direction, resamples, seed, confidence)
+        equivalence = tost_p(differences, margin) if margin else None
+        for j, k in enumerate(members):
+            measure, a, b = cells[k]
+            rows[k] = {
+                "system": a, "other": b, "measure": measure.name, "column": column.key, "n": differences.shape[0],
+                "p": float(p[j]),
+                "mean_difference": float(effects.mean_difference[j]),
+                "ci_low": float(effects.ci_low[j]), "ci_high": float(effects.ci_high[j]),
+                "d_z": float(effects.d_z[j]),
+                "wins": int(effects.wins[j]), "ties": int(effects.ties[j]), "losses": int(effects.losses[j]),
+                "better": bool(_oriented(effects.mean_difference[j], measure) > 0),
+                "tost_p": None if equivalence is None else float(equivalence[j]),
+            }
+    return rows
+
+
 class _SharedScores:
-    """Per-query scores of every system on every shared pair, restricted to the shared queries."""
+    """Per-query scores of every system on every shared pair: each system's own, and for two
+    systems the queries both hold. Rows are the queries any system holds, sorted; ``masks`` says
+    who holds which (None where every system holds every query, the usual case)."""
 
     def __init__(self, submissions: Sequence[Submission], pairs: Sequence[PairId]) -> None:
         self.names = [s.name for s in submissions]
         self.matrices: dict[tuple[str, str], np.ndarray] = {}
+        self.masks: dict[str, np.ndarray | None] = {}
         self.counts: dict[str, dict[str, Any]] = {}
+        self._means: dict[tuple[str, str], np.ndarray] = {}
         for pair in pairs:
             tables = [s.per_query(pair) for s in submissions]
             query_sets = [set(next(iter(t.values()), {})) for t in tables]
-            shared = sorted(set.intersection(*query_sets))
-            if not shared:
-                sizes = ", ".join(f"{name} {len(q)}" for name, q in zip(self.names, query_sets))
-                raise HarnessError(f"{pair}: the submissions share no query (queries per system: {sizes}); they cannot be compared")
-            self.counts[str(pair)] = {"shared": len(shared), "per_system": {n: len(q) for n, q in zip(self.names, query_sets)}}
-            pick = itemgetter(*shared) if len(shared) > 1 else (lambda column: (column[shared[0]],))
+            rows = sorted(set.union(*query_sets))
+            same = all(len(q) == len(rows) for q in query_sets)
+            self.counts[str(pair)] = {"shared": len(set.intersection(*query_sets)), "per_system": {n: len(q) for n, q in zip(self.names, query_sets)}}
+            self.masks[str(pair)] = None if same else np.array([[q in held for held in query_sets] for q in rows], dtype=bool)
+            pick = itemgetter(*rows) if len(rows) > 1 else (lambda column: (column[rows[0]],))
             for measure in set.intersection(*(set(t) for t in tables)):
-                self.matrices[(str(pair), measure)] = np.column_stack([np.array(pick(t[measure]), dtype=np.float64) for t in tables])
+                self.matrices[(str(pair), measure)] = np.column_stack([
+                    np.array(pick(t[measure]) if same else [t[measure].get(q, np.nan) for q in rows], dtype=np.float64) for t in tables
+                ])
 
-    def has(self, pair: str, measure: str) -> bool:
-        return (pair, measure) in self.matrices
+    def has_column(self, column: Column, measure: str) -> bool:
+        return all((p, measure) in self.matrices for p in column.pairs)
 
-    def units(self, column: Column, measure: str, average_test: str) -> np.ndarray | None:
-        """The units x systems matrix a column's tests run on, or None where the measure is absent."""
-        present = [self.matrices[(p, measure)] for p in column.pairs if (p, measure) in self.matrices]
-        if len(present) != len(column.pairs):
-            return None
-        if not column.is_average:
-            return present[0]
-        return np.stack([m.mean(axis=0) for m in present]) if average_test == "pair-means" else np.concatenate(present)
+    def own_value(self, column: Column, measure: str, index: int) -> float:
+        """The system's own mean on a pair; on an average column, the macro average of its own pair means."""
+        means = [self._own(p, measure, index).mean() for p in column.pairs]
+        return float(np.mean(means)) if column.is_average else float(means[0])
 
+    def differences(self, column: Column, measure: str, a: int, b: int, average_test: str) -> np.ndarray:
+        """The units of the test of systems ``a`` and ``b``: per-query differences on the queries both
+        hold, or per pair the difference of their means over those queries (``pair-means``)."""
+        if column.is_average and average_test == "pair-means":
+            means = np.stack([self._shared_means(p, measure, a, b) for p in column.pairs])
+            return means[:, 0] - means[:, 1]
+        parts = [self._shared(p, measure, a, b) for p in column.pairs]
+        return np.concatenate([part[:, 0] - part[:, 1] for part in parts]) if column.is_average else parts[0][:, 0] - parts[0][:, 1]
 
-def _column_value(scores: _SharedScores, column: Column, measure: str, name: str, units: np.ndarray) -> float:
-    """A pair's mean over shared queries; an average column's macro average over its pairs."""
-    if column.is_average:
-        index = scores.names.index(name)
-        return float(np.mean([scores.matrices[(p, measure)][:, index].mean() for p in column.pairs]))
-    return float(units.mean())
+    def _shared_means(self, pair: str, measure: str, a: int, b: int) -> np.ndarray:
+        """The means of ``a`` and ``b`` over the queries both hold (where all hold the same queries,
+        from the matrix's column means: the same bits whichever systems are compared)."""
+        if self.masks[pair] is None:
+            key = (pair, measure)
+            if key not in self._means:
+                self._means[key] = self.matrices[key].mean(axis=0)
+            return self._means[key][[a, b]]
+        return self._shared(pair, measure, a, b).mean(axis=0)
+
+    def _own(self, pair: str, measure: str, index: int) -> np.ndarray:
+        mask = self.masks[pair]
+        column = self.matrices[(pair, measure)][:, index]
+        return column if mask is None else column[mask[:, index]]
+
+    def _shared(self, pair: str, measure: str, a: int, b: int) -> np.ndarray:
+        """Queries both hold x (a, b)."""
+        matrix, mask = self.matrices[(pair, measure)], self.masks[pair]
+        if mask is None:
+            return matrix[:, [a, b]]
+        both = mask[:, a] & mask[:, b]
+        if not both.any():
+            sizes = ", ".join(f"{name} {count}" for name, count in self.counts[pair]["per_system"].items())
+            raise HarnessError(
+                f"{pair}: {self.names[a]} and {self.names[b]} share no query (queries per system: {sizes}); they cannot be compared"
+            )
+        return matrix[np.ix_(both, [a, b])]
 
 
 def _shared_pairs(submissions: Sequence[Submission], datasets: Sequence[str] | None) -> tuple[list[PairId], dict[str, list[str]]]:
@@ -441,8 +330,8 @@ def _check_options(submissions, baseline, alpha, family, resamples, confidence, 
     unknown = [d for d in family if d not in FAMILY_DIMENSIONS]
     if unknown or not family:
         raise HarnessError(f"bad family {','.join(family)!r}: name one or more of {', '.join(FAMILY_DIMENSIONS)}")
-    if margin is not None and not margin > 0:
-        raise HarnessError(f"the equivalence margin must be positive, got {margin}")
+    if margin is not None and not 0 < margin < float("inf"):
+        raise HarnessError(f"the equivalence margin must be a positive finite number, got {margin}")
     if average_test not in AVERAGE_TESTS:
         raise HarnessError(f"unknown average test {average_test!r}: expected one of {', '.join(AVERAGE_TESTS)}")
 
@@ -452,10 +341,17 @@ def _notes(dropped: dict[str, list[str]], scores: _SharedScores) -> list[str]:
     for name, pairs in dropped.items():
         shown = ", ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
         notes.append(f"{name}: {len(pairs)} pair(s) not held by every system left out ({shown})")
-    for pair, count in scores.counts.items():
-        if len(set(count["per_system"].values())) > 1 or count["shared"] != next(iter(count["per_system"].values())):
-            sizes = ", ".join(f"{n} {c}" for n, c in count["per_system"].items())
-            notes.append(f"{pair}: compared on the {count['shared']} queries all systems have ({sizes})")
+    differ = [
+        f"{pair}: " + ", ".join(f"{n} {c}" for n, c in count["per_system"].items())
+        for pair, count in scores.counts.items()
+        if scores.masks[pair] is not None
+    ]
+    if differ:
+        shown = "; ".join(differ[:3]) + (f"; and {len(differ) - 3} more" if len(differ) > 3 else "")
+        notes.append(
+            f"the systems hold different queries of {len(differ)} pair(s) ({shown}): each value is the system's mean over "
+            "its own queries, each test runs on the queries its two systems both hold (n in --format json and csv)"
+        )
     return notes
 
 
@@ -475,9 +371,3 @@ def _resolution_note(paired_test, resamples: int, correction: str, alpha: float,
         f"alpha/m = {alpha / largest:.1e} for a family of {largest:,} tests, so no test can be significant under "
         f"{CORRECTIONS[correction][0]}: use --resamples {needed:,} or more, a smaller --family, --correction bh, or --test t"
     ]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value

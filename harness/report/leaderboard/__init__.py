@@ -4,11 +4,15 @@
     site = build_leaderboard("submissions", "leaderboards")      # then open leaderboards/index.html
 
 Every page is self-contained (CSS and JavaScript inline, no CDN, relative links only), so the site
-works opened from ``file://`` and from any static host. One test everywhere, the paired t-test:
+works opened from ``file://`` and from any static host. Only submissions that pass
+:func:`harness.validation.check_submission` are shown; the others are listed with their reasons.
+A system's value is always its own mean, whoever else submits; one holding part of a pair's
+queries is marked "n of N" and not ranked there. One test everywhere, the paired t-test:
 a randomization test of every pair of 50 systems on every column would take minutes to hours,
 and the t-test's p-values are those of ``harness compare --test t`` (see :mod:`.board`).
 
-Modules: :mod:`.board` (statistics of a dataset), :mod:`.views` (data for the templates),
+Modules: :mod:`.board` (statistics of a dataset), :mod:`.holders` (own scores and shared queries),
+:mod:`.views` (data for the templates),
 :mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.site` (the build).
 """
 from harness.report.leaderboard.board import BoardColumn, DatasetBoard, dataset_board

@@ -32,10 +32,12 @@ def heatmap_view(board: DatasetBoard, name: str, digits: int, png: bool, test_ti
         return None
     s, m = board.systems.index(name), 0
     measure = board.measures[m]
-    cells = {}
+    cells, partial = {}, {}
     for c, column in enumerate(board.columns):
         if not column.is_average and not math.isnan(board.values[m, s, c]):
             cells[column.langs] = (float(board.values[m, s, c]), board.mark(m, s, c))
+            if board.partial(s, c):
+                partial[column.langs] = f"{int(board.held[s, c]):,} of {int(board.full[c]):,} queries (partial)"
     if not cells:
         return None
     order = lambda codes: sorted(set(codes), key=lambda code: (code == MULTILINGUAL, code))  # noqa: E731
@@ -56,9 +58,12 @@ def heatmap_view(board: DatasetBoard, name: str, digits: int, png: bool, test_ti
             value, mark = cells[(q, d)]
             fraction = 0.5 if high == low else (value - low) / (high - low)
             background, ink = colour(fraction if measure.higher_is_better else 1 - fraction)
-            row.append({"text": format_value(value, decimals), "value": value, "mark": mark, "bg": background, "fg": ink, "pair": f"{q}-{d}"})
+            row.append({
+                "text": format_value(value, decimals), "value": value, "mark": mark, "bg": background, "fg": ink, "pair": f"{q}-{d}",
+                "partial": partial.get((q, d)),
+            })
         rows.append({"lang": q, "cells": row})
-    return {"png": None, "measure": measure.name, "docs": docs, "rows": rows, "against": against}
+    return {"png": None, "measure": measure.name, "docs": docs, "rows": rows, "against": against, "partial": bool(partial)}
 
 
 def _png(board, name, queries, docs, cells, against, digits, test_title) -> str:

@@ -17,7 +17,8 @@ from harness.report.leaderboard.pages import checked_file, dataset_file, environ
 from harness.report.leaderboard.score_cache import ScoreCache
 from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
 from harness.stats.corrections import CORRECTIONS
-from harness.submissions import META_FILE, Submission, check_name
+from harness.submissions import META_FILE, Submission
+from harness.validation import check_submission
 
 DEFAULT_BASELINE = "bm25"
 TEST_TITLE = "paired t-test"
@@ -62,6 +63,7 @@ def build_leaderboard(
     heatmap_png: bool = False,
     cache: bool = True,
     progress: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> LeaderboardSite:
     """Write the leaderboard of every submission under ``submissions_dir`` to ``out_dir``.
 
@@ -69,7 +71,9 @@ def build_leaderboard(
     ``bm25`` is used where present (rank intervals only where absent); ``None`` shows no baseline.
     ``heatmap_png`` embeds matplotlib heatmaps of the pair matrices (about a second each) instead of
     HTML ones. ``cache`` keeps parsed per-query scores in ``out_dir/.cache`` so that a rebuild
-    parses only the files that changed.
+    parses only the files that changed. Every folder passes :func:`harness.validation.check_submission`
+    first (``data_dir``: where it finds each pair's queries); an invalid one is left out, its
+    reasons in :attr:`LeaderboardSite.notes` and on the index page.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -81,12 +85,15 @@ def build_leaderboard(
     if not source.is_dir():
         raise HarnessError(f"{source}: no such submissions folder")
     notes: list[str] = []
-    submissions = load_submissions(source, notes)
-    if not submissions:
+    mark = time.perf_counter()
+    submissions, full = load_submissions(source, notes, data_dir)
+    timings["check submissions"] = time.perf_counter() - mark
+    if not submissions and not notes:
         raise HarnessError(f"{source}: no submission found (expected folders holding {META_FILE})")
     names = [s.name for s in submissions]
     if baseline is not None and baseline != DEFAULT_BASELINE and baseline not in names:
-        raise HarnessError(f"baseline {baseline!r} is not among the submissions ({', '.join(names)})")
+        why = next((note for note in notes if note.startswith(f"{baseline}: left out")), None)
+        raise HarnessError(why or f"baseline {baseline!r} is not among the submissions ({', '.join(names)})")
     if baseline not in names:
         baseline = None
     datasets = sorted({PairId.parse(p).dataset for s in submissions for p in s.meta["pairs"]})
@@ -101,11 +108,12 @@ def build_leaderboard(
 
     mark = time.perf_counter()
     boards: dict[str, DatasetBoard] = {
-        d: dataset_board(d, held[d], baseline=baseline, correction=correction, alpha=alpha, confidence=confidence)
+        d: dataset_board(d, held[d], full=full, baseline=baseline, correction=correction, alpha=alpha, confidence=confidence)
         for d in progress_bar(datasets, progress, "testing")
         if held[d]
     }
     timings["tests"] = time.perf_counter() - mark
+    notes += [f"{dataset}: {note}" for dataset, board in boards.items() for note in board.notes]
 
     mark = time.perf_counter()
     pages = _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
@@ -171,20 +179,17 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
     return pages
 
 
-def load_submissions(source: Path, notes: list[str]) -> list[Submission]:
-    """Every valid submission folder under ``source``; the others are left out with a note."""
-    out = []
-    for folder in sorted(p for p in source.iterdir() if p.is_dir() and (p / META_FILE).is_file()):
-        try:
-            submission = Submission.load(folder)
-            check_name(str(submission.name))
-        except HarnessError as error:
-            notes.append(f"{folder.name}: left out ({error})")
+def load_submissions(
+    source: Path, notes: list[str], data_dir: str | os.PathLike[str] | None = None
+) -> tuple[list[Submission], dict[str, int]]:
+    """Every valid submission folder under ``source`` (the others are left out with a note giving
+    their reasons) and, per pair, its number of queries where the gate knows it."""
+    out, full = [], {}
+    for folder in sorted(p for p in source.iterdir() if p.is_dir() and os.path.lexists(p / META_FILE)):
+        check = check_submission(folder, data_dir=data_dir)
+        if not check.valid:
+            notes.append(f"{folder.name}: left out ({check.reasons()})")
             continue
-        if submission.name != folder.name:
-            notes.append(f"{folder.name}: left out (meta.json names it {submission.name!r}, not its folder's name)")
-        elif not submission.meta["pairs"]:
-            notes.append(f"{folder.name}: left out (no pairs)")
-        else:
-            out.append(submission)
-    return out
+        out.append(check.submission)
+        full.update({pair: total for pair, (_, total) in check.coverage.items() if total is not None})
+    return out, full

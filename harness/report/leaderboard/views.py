@@ -17,6 +17,7 @@ from harness.report.leaderboard.board import DatasetBoard
 from harness.report.leaderboard.heatmap import heatmap_view
 from harness.report.leaderboard.pages import RawJson, dataset_file, safe_url, system_file
 from harness.report.tables import macro_averages
+from harness.stats.all_pairs import pair_index
 from harness.submissions import Submission
 
 
@@ -28,16 +29,14 @@ def rank_text(best: int, worst: int) -> str:
 def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
     """One table per measure: systems x (setting means, pairs), marked and ranked."""
     tables = []
+    complete = board.complete()
     for m, measure in enumerate(board.measures):
         present = [c for c in range(len(board.columns)) if not np.all(np.isnan(board.values[m, :, c]))]
         if not present:
             continue
         decimals = decimals_for([v for v in board.values[m][:, present].ravel().tolist() if not math.isnan(v)], digits)
-        columns = [_column_view(board, m, c) for c in present]
-        best_text = {
-            c: format_value(float(np.nanmax(board.values[m, :, c]) if measure.higher_is_better else np.nanmin(board.values[m, :, c])), decimals)
-            for c in present
-        }
+        columns = [_column_view(board, c) for c in present]
+        best_text = {c: _best_text(board.values[m, complete[:, c], c], measure.higher_is_better, decimals) for c in present}
         rows = []
         for s in _row_order(board, m, present):
             name = board.systems[s]
@@ -54,20 +53,34 @@ def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
     }
 
 
-def _column_view(board: DatasetBoard, m: int, c: int) -> dict[str, Any]:
+def coverage_text(held: int, full: int) -> str:
+    """``57 of 1,190``: the queries a partial system holds of a column's."""
+    return f"{held:,} of {full:,}"
+
+
+def _best_text(values: np.ndarray, higher_is_better: bool, decimals: int) -> str | None:
+    """The printed best value among the ranked (complete) systems; partial values are never bold."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        return None
+    return format_value(float(finite.max() if higher_is_better else finite.min()), decimals)
+
+
+def _column_view(board: DatasetBoard, c: int) -> dict[str, Any]:
     column = board.columns[c]
     setting = SETTING_TITLES[column.setting]
     if column.is_average:
-        title, tip = f"{setting} mean", f"macro average over the {len(column.pairs)} {setting} pairs"
+        title = f"{setting} mean"
+        tip = f"macro average of each system's own values on the {len(column.pairs)} {setting} pairs ({int(board.full[c]):,} queries)"
     else:
-        title, tip = column.label, f"{column.pairs[0]}: queries in {column.langs[0]}, documents in {column.langs[1]}"
+        title, tip = column.label, f"{column.pairs[0]}: queries in {column.langs[0]}, documents in {column.langs[1]} ({int(board.full[c]):,} queries)"
     return {
         "index": c, "title": title, "tip": tip, "setting": column.setting, "average": column.is_average,
-        "langs": "-".join(column.langs), "n": int(board.units[m, c]),
+        "langs": "-".join(column.langs), "n": int(board.full[c]),
     }
 
 
-def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text: str) -> dict[str, Any]:
+def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text: str | None) -> dict[str, Any]:
     value = board.values[m, s, c]
     if math.isnan(value):
         return {"index": c, "value": None}
@@ -75,27 +88,46 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
     best, worst = int(board.best_rank[m, s, c]), int(board.worst_rank[m, s, c])
     ranked = int(np.sum(board.best_rank[m, :, c] > 0))
     cell = {
-        "index": c, "value": float(value), "text": text, "best": text == best_text,
+        "index": c, "value": float(value), "text": text, "best": best > 0 and text == best_text,
         "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0, "tip": None,
         "rank_tip": f"rank {rank_text(best, worst)} of {ranked}: {best - 1} significantly better, {ranked - worst} significantly worse",
+        "partial": None,
     }
+    if board.partial(s, c):
+        coverage = coverage_text(int(board.held[s, c]), int(board.full[c]))
+        cell["partial"] = coverage
+        cell["tip"] = f"partial: the mean over the {coverage} queries it holds; not ranked, not marked against the baseline"
+        return cell
     name = board.systems[s]
     if board.baseline_p_adjusted is not None and name != board.baseline:
         adjusted = board.baseline_p_adjusted[m, s, c]
         if not math.isnan(adjusted):
-            difference = board.difference_to(s, board.systems.index(board.baseline))[m, c]
+            b = board.systems.index(board.baseline)
+            difference = board.difference_to(s, b)[m, c]
             cell["mark"] = board.mark(m, s, c)
-            cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g}"
+            cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g} ({units_text(board, m, s, b, c)})"
     return cell
 
 
+def units_text(board: DatasetBoard, m: int, s: int, other: int, c: int) -> str:
+    """What the test of two systems on a column ran on: ``n = 1,190 queries``, ``n = 57 of 60 queries``
+    where fewer than the pair has, ``n = 11 pairs`` for a setting mean."""
+    n = int(board.n[m, pair_index(s, other, len(board.systems))[0], c])
+    column = board.columns[c]
+    if column.is_average:
+        return f"n = {n} pairs"
+    return f"n = {n:,} queries" if n >= board.full[c] else f"n = {n:,} of {int(board.full[c]):,} queries"
+
+
 def _row_order(board: DatasetBoard, m: int, present: Sequence[int]) -> list[int]:
-    """Best first on the first column shown (a setting mean where there is one), systems without a value last."""
-    values = board.values[m, :, present[0]]
+    """Best first on the first column shown (a setting mean where there is one): ranked systems,
+    then partial ones, then systems without a value."""
+    c = present[0]
+    values = board.values[m, :, c]
     sign = -1 if board.measures[m].higher_is_better else 1
     return sorted(
         range(len(board.systems)),
-        key=lambda s: (math.isnan(values[s]), sign * (0 if math.isnan(values[s]) else values[s]), board.systems[s]),
+        key=lambda s: (math.isnan(values[s]), board.partial(s, c), sign * (0 if math.isnan(values[s]) else values[s]), board.systems[s]),
     )
 
 
@@ -175,24 +207,27 @@ def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, tr
     rows = []
     for record in sorted(records, key=lambda r: (SETTINGS.index(r.setting) if r.setting in SETTINGS else len(SETTINGS), r.pair)):
         pair = PairId.parse(record.pair)
+        c = column_at.get(record.pair)
         cells = []
         for measure in measures:
             value = record.measures.get(measure)
             cell = {"text": format_value(value, decimals[measure]) if isinstance(value, (int, float)) else "", "mark": 0, "value": value}
-            c, m = column_at.get(record.pair), measure_at.get(measure)
+            m = measure_at.get(measure)
             if s is not None and c is not None and m is not None:
                 cell["mark"] = board.mark(m, s, c)
             cells.append(cell)
         unseen = None if trained is None else [x for x in (pair.query_lang, pair.doc_lang) if x != MULTILINGUAL and x not in trained]
+        partial = s is not None and c is not None and board.partial(s, c)
         rows.append({
             "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting),
-            "queries": record.num_queries, "cells": cells, "zero_shot": unseen,
+            "queries": coverage_text(record.num_queries, int(board.full[c])) if partial else f"{record.num_queries:,}",
+            "partial": partial, "cells": cells, "zero_shot": unseen,
         })
     return rows
 
 
 def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any]]:
-    """Per setting mean and measure: the value and its rank interval among the dataset's systems."""
+    """Per setting mean and measure: the value and its rank interval among the dataset's complete systems."""
     if name not in board.systems:
         return []
     s = board.systems.index(name)
@@ -208,6 +243,7 @@ def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any
                 "setting": SETTING_TITLES[column.setting], "measure": measure.name, "text": format_value(float(value), decimals),
                 "rank": best, "rank_text": rank_text(best, worst), "of": int(np.sum(board.best_rank[m, :, c] > 0)),
                 "mark": board.mark(m, s, c),
+                "partial": coverage_text(int(board.held[s, c]), int(board.full[c])) if board.partial(s, c) else None,
             })
     return out
 
@@ -224,10 +260,10 @@ def _numbers(values: np.ndarray, spec: str) -> str:
 
 
 def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
-    """Per dataset, the JSON the comparison page reads: values (M x S x C), and per measure the
-    all-pairs tests as flat arrays indexed ``k * C + c`` (raw p, p adjusted within the pair of
-    systems' family, interval half-width);
-    the page takes a difference from the values (every test of a column runs on the same units)."""
+    """Per dataset, the JSON the comparison page reads: values (M x S x C), the queries each system
+    holds (S x C) and each column's (N), and per measure the all-pairs tests as flat arrays indexed
+    ``k * C + c`` (raw p, p adjusted within the pair of systems' family, the mean difference and
+    interval half-width on the test's units, and n, the units it ran on)."""
     blocks = []
     for dataset, board in boards.items():
         head = {
@@ -237,13 +273,15 @@ def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
             "measures": [{"name": m.name, "higher": m.higher_is_better} for m in board.measures],
             "columns": [
                 {"label": f"{SETTING_TITLES[c.setting]} mean" if c.is_average else c.label, "setting": c.setting,
-                 "mean": c.is_average, "n": int(board.units[:, i].max(initial=0))}
+                 "mean": c.is_average, "pairs": len(c.pairs), "N": int(board.full[i])}
                 for i, c in enumerate(board.columns)
             ],
+            "held": board.held.ravel().tolist(),
         }
         tests = ",".join(
             '{"p":' + _numbers(board.p[m], ".3g") + ',"q":' + _numbers(board.comparison_p_adjusted[m], ".3g")
-            + ',"h":' + _numbers(board.half_width[m], ".4g") + "}"
+            + ',"d":' + _numbers(board.difference[m], ".6g") + ',"h":' + _numbers(board.half_width[m], ".4g")
+            + ',"n":[' + ",".join(map(str, board.n[m].ravel().tolist())) + "]}"
             for m in range(len(board.measures))
         )
         values = ",".join(_numbers(board.values[m], ".6g") for m in range(len(board.measures)))

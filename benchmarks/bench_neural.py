@@ -78,7 +78,8 @@ from harness.training.data import load_training_set  # noqa: E402
 from harness.training.loop import TrainingConfig, epoch_orders, train  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
-DATA_DIR = Path(os.environ.get("HARNESS_DATA_DIR", "/work/shared/data"))
+# --data-dir, else $HARNESS_DATA_DIR, else the repository's sibling shared/data (as the tests look)
+DATA_DIR = Path(os.environ.get("HARNESS_DATA_DIR") or ROOT.parent / "shared" / "data")
 SCALE = 20.0  # MultipleNegativesRankingLoss's scale = 1 / the harness's temperature 0.05
 EMBEDDING_TOLERANCE = 1e-5  # largest |difference| allowed between the two sides' embeddings
 LOSS_TOLERANCE = 1e-5  # between their losses on one batch, dropout off

@@ -46,10 +46,19 @@ class CodeSwitchedRanker(NeuralRanker):
             english.examples, self.method, lexicons, p=p.get("p", 1.0), seed=p["seed"], policy=p.get("policy", "first"),
             source=english.source, **sides,
         )
+        switching = {k: v for k, v in report.to_dict().items() if k not in ("source", "target")}
+        switching["lexicons"] = [{**lexicon, "origin": self.recorded_origin(lexicon["origin"])} for lexicon in switching["lexicons"]]
         return english.with_examples(
             examples,
             source=f"{self.method}({english.source})",
             query_langs=tuple(query_langs),
             doc_langs=tuple(doc_langs),
-            notes={**english.notes, "code_switching": {k: v for k, v in report.to_dict().items() if k not in ("source", "target")}},
+            notes={**english.notes, "code_switching": switching},
         )
+
+    def recorded_origin(self, origin: str) -> str:
+        """A lexicon file as results record it, never a machine's folder: relative to the data
+        directory when inside it (``muse/en-de.txt.gz``), else its file name (its folder is in the
+        ``lexicon_dir`` or ``titles`` parameter)."""
+        path, data = Path(origin).resolve(), self.training_data_dir().resolve()
+        return path.relative_to(data).as_posix() if path.is_relative_to(data) else path.name

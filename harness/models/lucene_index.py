@@ -49,8 +49,10 @@ class LuceneIndex:
     build_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
+        """What a run records: the index's place relative to the cache directory, since results
+        are shared and must not name a machine's folders."""
         return {
-            "path": str(self.path),
+            "path": self.path.relative_to(cache_dir()).as_posix(),
             "analyzer": self.analysis.analyzer,
             "analyzer_fallback": self.analysis.fallback,
             "documents": self.documents,

@@ -18,6 +18,7 @@ from harness.naming import api_command, comma_joined, default_name
 from harness.option_checks import SUBMIT_FIELDS, check_comparison_options, nested_meta
 from harness.progress import progress as progress_bar
 from harness.output_paths import check_output_dir, check_output_file
+from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text
 from harness.submissions import Submission, check_name
@@ -55,9 +56,9 @@ def evaluate(
     """
     from harness.datasets import get_dataset, resolve_pairs
     from harness.models import get_model
-    from harness.paths import data_dir as resolve_data_dir
 
     pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
+    checked_data_dir(data_dir)
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
     compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     ranker = get_model(model, **dict(model_params or {}))
@@ -66,7 +67,7 @@ def evaluate(
         submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
     )
     check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
-    root = resolve_data_dir(data_dir)
+    root = checked_data_dir(data_dir)
     ranker.data_dir = root
     report = Report([], submission)
     try:
@@ -133,7 +134,6 @@ def evaluate_run(
         return score(read_run(run, allow_extra_columns=True), read_qrels(qrels), chosen, tie_break=tie_break, compat=compat)
 
     from harness.datasets import get_dataset, resolve_pairs
-    from harness.paths import data_dir as resolve_data_dir
 
     resolved = resolve_pairs(dataset)
     if len(resolved) != 1 or resolved[0].dataset == dataset:
@@ -152,7 +152,7 @@ def evaluate_run(
         if str(pair) in submission.meta["pairs"] and not force:
             raise HarnessError(f"{submission.root}: {name!r} already holds {pair}; --force replaces it")
     parsed_run = read_run(run, allow_extra_columns=True)
-    task = get_dataset(pair.dataset).load(pair, resolve_data_dir(data_dir), download=download)
+    task = get_dataset(pair.dataset).load(pair, checked_data_dir(data_dir), download=download)
     check_run_queries(parsed_run, task, run)
     share = document_share(parsed_run, task)
     warning = check_document_share(share, pair, run, force)
@@ -202,6 +202,7 @@ def compare(
     from harness.stats import compare_submissions
 
     check_comparison_options(alpha, resamples, seed, confidence, margin)
+    data_dir = checked_data_dir(data_dir)
     loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir, data_dir=data_dir) for item in submissions]
     return compare_submissions(
         loaded,
@@ -296,7 +297,7 @@ def validate(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] |
     under ``data_dir`` (default: the usual data directory)."""
     from harness.validation import validate_path
 
-    return validate_path(path, data_dir=data_dir)
+    return validate_path(path, data_dir=checked_data_dir(data_dir))
 
 
 def codeswitch(
@@ -321,6 +322,8 @@ def codeswitch(
     from harness.lexicons.english_lexicons import read_english_lexicons
 
     check_output_file(target, "OUT")
+    if seed < 0:
+        raise HarnessError(f"--seed {seed}: a seed is a non-negative integer")
     if Path(source).resolve() == Path(target).resolve():
         raise HarnessError(f"{target}: the output would overwrite the input; give another OUT")
     if not 0 <= p <= 1:
@@ -360,7 +363,7 @@ def leaderboard(
     check_output_dir(out_dir)
     return build_leaderboard(
         submissions_dir, out_dir, baseline=baseline, correction=correction, alpha=alpha, confidence=confidence,
-        heatmap_png=heatmap_png, data_dir=data_dir, progress=progress,
+        heatmap_png=heatmap_png, data_dir=checked_data_dir(data_dir), progress=progress,
     )
 
 

@@ -22,6 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        _refuse_empty_values(parser, args)
         return _HANDLERS[args.command](parser, args, _command_line(argv))
     except HarnessError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
@@ -34,6 +35,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _refuse_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An empty value (``--name ""``, ``--data-dir ""``) is a mistake, never a request for a default."""
+    from harness.errors import HarnessError
+
+    for action in _subparser(parser, args.command)._actions:
+        value = getattr(args, action.dest, None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not item.strip():
+                shown = "/".join(action.option_strings) or (action.metavar or action.dest)
+                raise HarnessError(f"{shown}: empty value; expected {action.metavar or action.dest.upper()}")
 
 
 def _terminate(signum, frame) -> None:
@@ -117,6 +130,8 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
 
 
 def _print_report(report, output_format: str, per_query: bool = False) -> None:
+    from harness import api
+
     for warning in report.warnings:
         print(f"harness: warning: {warning}", file=sys.stderr)
     if output_format == "json":

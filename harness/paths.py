@@ -21,3 +21,14 @@ def cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit).expanduser()
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "harness"
     return Path(os.environ.get(CACHE_DIR_ENV, default)).expanduser()
+
+
+def checked_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """:func:`data_dir`, refusing an explicit directory that is not there: a typo in ``--data-dir``
+    would otherwise pass for "no data here" and skip every check that needs the data."""
+    from harness.errors import HarnessError
+
+    resolved = data_dir(explicit)
+    if explicit is not None and not resolved.is_dir():
+        raise HarnessError(f"--data-dir {explicit}: {'not a folder' if resolved.exists() else 'no such folder'}")
+    return resolved

@@ -67,16 +67,21 @@ class PairRecord:
         }
 
     @classmethod
-    def from_dict(cls, pair: str, data: Mapping[str, Any]) -> "PairRecord":
+    def from_dict(cls, pair: str, data: Mapping[str, Any], source: object = "meta.json") -> "PairRecord":
+        """The record of ``pair`` as ``meta.json`` holds it; a record of the wrong shape is a
+        :class:`HarnessError` (``harness validate`` names every problem of such a file)."""
         known = {"setting", "measures", "num_queries", "timings"}
-        return cls(
-            pair=pair,
-            setting=data["setting"],
-            measures=dict(data["measures"]),
-            num_queries=int(data["num_queries"]),
-            timings=dict(data.get("timings", {})),
-            details={k: v for k, v in data.items() if k not in known},
-        )
+        try:
+            return cls(
+                pair=pair,
+                setting=str(data["setting"]),
+                measures=dict(data["measures"]),
+                num_queries=int(data["num_queries"]),
+                timings=dict(data.get("timings", {})),
+                details={k: v for k, v in data.items() if k not in known},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise HarnessError(f"{source}: pairs[{pair!r}] is not a pair record ({type(error).__name__}: {error}); see harness validate") from None
 
 
 
@@ -139,10 +144,10 @@ class Submission:
         return str(pair) in self.meta["pairs"] and all((folder / f).exists() for f in (PER_QUERY_FILE, RUN_FILE))
 
     def pair_record(self, pair: PairId) -> PairRecord:
-        return PairRecord.from_dict(str(pair), self.meta["pairs"][str(pair)])
+        return PairRecord.from_dict(str(pair), self.meta["pairs"][str(pair)], self.root / META_FILE)
 
     def records(self) -> list[PairRecord]:
-        return [PairRecord.from_dict(pair, data) for pair, data in sorted(self.meta["pairs"].items())]
+        return [PairRecord.from_dict(pair, data, self.root / META_FILE) for pair, data in sorted(self.meta["pairs"].items())]
 
     def add_pair(
         self,

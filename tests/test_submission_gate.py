@@ -178,7 +178,8 @@ def test_compare_refuses_an_invalid_submission_with_its_reasons(tmp_path, capsys
     make(tmp_path, "good")
     bad = make(tmp_path, "bad")
     per_query(bad).write_text("query_id\tAP\nq1\t1.0\nq1\t0.5\nq3\t0.0\n")
-    assert main(["compare", "good", "bad", "--submissions", str(tmp_path), "--data-dir", str(tmp_path / "none")]) == 2
+    (tmp_path / "no-data").mkdir()
+    assert main(["compare", "good", "bad", "--submissions", str(tmp_path), "--data-dir", str(tmp_path / "no-data")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "not a valid submission" in err and "query 'q1' appears twice" in err
 
@@ -186,6 +187,7 @@ def test_compare_refuses_an_invalid_submission_with_its_reasons(tmp_path, capsys
 def test_validate_reports_through_the_same_gate(tmp_path, capsys):
     folder = make(tmp_path)
     per_query(folder).write_text("query_id\tAP\nq1\t1.0\nq2\tinf\nq3\t0.0\n")
-    assert main(["validate", str(folder), "--data-dir", str(tmp_path / "none")]) == 1
+    (tmp_path / "no-data").mkdir()
+    assert main(["validate", str(folder), "--data-dir", str(tmp_path / "no-data")]) == 1
     out = capsys.readouterr().out
     assert "AP is inf" in out and out.strip().endswith(": 1 problem(s)")

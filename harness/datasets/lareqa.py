@@ -78,6 +78,16 @@ def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLang
             data = json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputFormatError(path, None, f"not a LAReQA JSON file ({error})") from None
+    except RecursionError:
+        raise InputFormatError(path, None, "not a LAReQA JSON file (nested too deeply)") from None
+    try:
+        return _parse_language(data, path, lang)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as error:
+        # the file is someone's download: a field of the wrong type or shape is a format error, not a crash
+        raise InputFormatError(path, None, f"not a LAReQA JSON file: unexpected structure ({type(error).__name__}: {error})") from None
+
+
+def _parse_language(data: dict, path: str, lang: str) -> LareqaLanguage:
     sentences: list[tuple[str, str, int]] = []
     paragraphs: list[str] = []
     questions: dict[str, str] = {}
@@ -88,12 +98,16 @@ def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> LareqaLang
             breaks, texts = paragraph.get("sentence_breaks"), paragraph.get("sentences")
             if breaks is None or texts is None or len(breaks) != len(texts):
                 raise InputFormatError(path, None, f"article {a} paragraph {p}: needs 'sentences' and 'sentence_breaks' of equal length")
+            if not all(isinstance(text, str) for text in texts):
+                raise TypeError(f"article {a} paragraph {p}: sentences must be strings")
             ids = [f"{lang}-{a}-{p}-{s}" for s in range(len(texts))]
             starts, stops = [begin for begin, _ in breaks], [end for _, end in breaks]
             sentences.extend((cid, text, len(paragraphs)) for cid, text in zip(ids, texts))
             paragraphs.append(paragraph.get("context", ""))
             for qa in paragraph.get("qas", []):
                 qid = qa["id"]
+                if not isinstance(qid, str) or not isinstance(qa["question"], str):
+                    raise TypeError(f"article {a} paragraph {p}: question ids and questions must be strings")
                 if qid in questions:
                     raise InputFormatError(path, None, f"question id {qid!r} occurs twice")
                 questions[qid] = qa["question"]

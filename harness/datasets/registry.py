@@ -29,8 +29,9 @@ def resolve_pairs(spec: str, pairs: str | None = None, setting: str | None = Non
     optionally replaced by the comma list ``pairs`` (``de-en,en-de``) and filtered by ``setting``."""
     dataset_id, slash, langs = ("", "", "") if spec in _REGISTRY else spec.rpartition("/")
     dataset = get_dataset(dataset_id or spec)
-    if slash and pairs:
-        raise HarnessError(f"{spec!r} already names one pair; give either a pair id or a dataset id with --pairs")
+    if slash and (pairs or setting):
+        option = "--pairs" if pairs else "--setting"
+        raise HarnessError(f"{spec!r} already names one pair; give either a pair id or a dataset id with {option}")
     if slash:
         chosen = [dataset.pair(langs)]
     elif pairs:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,12 +88,15 @@ def group_entries(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]
 
 
 def numbered_lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a UTF-8 text file, gzip or not; unreadable files are one clear error."""
+    """(line number, line) of a UTF-8 text file, gzip or not; unreadable files are one clear error.
+
+    A leading byte-order mark (editors on Windows write one) is not part of the first word.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as lines:
+        with opener(path, "rt", encoding="utf-8-sig") as lines:
             yield from enumerate(lines, start=1)
     except FileNotFoundError:
         raise HarnessError(f"{path}: no such {what} file") from None
-    except (UnicodeDecodeError, OSError, EOFError) as error:
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as error:
         raise HarnessError(f"{path}: not a readable UTF-8 (or gzip) text file ({error})") from None

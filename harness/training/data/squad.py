@@ -27,11 +27,13 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from harness.datasets.xquad_r import DATASET as XQUAD_R
 from harness.errors import HarnessError, InputFormatError
@@ -196,31 +198,45 @@ def _read(data_dir: Path, lang: str) -> _SquadFile:
 def _read_cached(path: str, lang: str, _mtime_ns: int, _size: int) -> _SquadFile:
     """Parse and split a file once per version: every pair of a language reuses it."""
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
+        with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
             data = json.load(handle)
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputFormatError(path, None, f"not a gzipped SQuAD JSON file ({error})") from None
+    except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise InputFormatError(path, None, f"not a gzipped SQuAD JSON file ({type(error).__name__}: {error})") from None
     contexts: list[str] = []
     sentences: list[Sentences] = []
     questions: dict[str, _Question] = {}
     where = "top level"
     try:
-        for a, article in enumerate(data["data"]):
-            for p, paragraph in enumerate(article["paragraphs"]):
+        for a, article in enumerate(_field(data, "data", list)):
+            for p, paragraph in enumerate(_field(article, "paragraphs", list)):
                 where = f"article {a} paragraph {p}"
-                context = paragraph["context"]
+                context = _field(paragraph, "context", str)
                 split_context = split(context, lang)
                 index = len(contexts)
                 contexts.append(context)
                 sentences.append(split_context)
-                for qa in paragraph["qas"]:
-                    if qa["id"] in questions:
-                        raise InputFormatError(path, None, f"{where}: question id {qa['id']!r} occurs twice")
-                    answers = qa.get("answers") or []
+                for qa in _field(paragraph, "qas", list):
+                    qid = _field(qa, "id", str)
+                    if qid in questions:
+                        raise InputFormatError(path, None, f"{where}: question id {qid!r} occurs twice")
+                    answers = _field(qa, "answers", list, optional=True)
                     first = answers[0] if answers else None
-                    placeable = first is not None and first["text"].strip() != "" and 0 <= first["answer_start"] < len(context)
-                    sentence = split_context.at(first["answer_start"]) if placeable else None
-                    questions[qa["id"]] = _Question(qa["question"], index, first["text"] if first else None, sentence)
+                    text, start = (_field(first, "text", str), _field(first, "answer_start", int)) if first is not None else ("", -1)
+                    placeable = text.strip() != "" and 0 <= start < len(context)
+                    sentence = split_context.at(start) if placeable else None
+                    questions[qid] = _Question(_field(qa, "question", str), index, text if first is not None else None, sentence)
     except (KeyError, TypeError) as error:
         raise InputFormatError(path, None, f"{where}: not in SQuAD format ({type(error).__name__}: {error})") from None
     return _SquadFile(tuple(contexts), tuple(sentences), questions)
+
+
+def _field(record: object, key: str, kind: type, *, optional: bool = False) -> Any:
+    """``record[key]`` checked to be a ``kind`` (a bool is no int); absent and ``optional``: an empty ``kind``."""
+    if not isinstance(record, dict):
+        raise TypeError(f"expected an object holding {key!r}, found {type(record).__name__}")
+    if optional and record.get(key) is None:
+        return kind()
+    value = record[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{key!r} is {type(value).__name__}, expected {kind.__name__}")
+    return value

@@ -270,11 +270,11 @@ def test_the_tests_are_harness_compare_with_the_t_test(site):
 def test_a_rebuild_reads_the_cache_and_a_changed_file_is_read_again(site, tmp_path):
     strip = lambda text: re.sub(r"<dd>\d{4}-\d\d-\d\dT[^<]*</dd>", "", text)  # noqa: E731
     again = build(site.root, site.out)
-    assert again.cache == "score cache: 5 hit(s), 0 miss(es)"
+    assert again.cache == "score cache: 5 hit(s), 0 miss(es); gate cache: 5 hit(s), 0 miss(es)"
     assert sorted(p.name for p in again.pages) == sorted(site.pages)
     assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in again.pages)
     uncached = build(site.root, tmp_path / "uncached", cache=False)
-    assert uncached.cache == "score cache: off" and not (tmp_path / "uncached" / ".cache").exists()
+    assert uncached.cache == "caches: off" and not (tmp_path / "uncached" / ".cache").exists()
     assert all(strip(p.read_text()) == strip(site.pages[p.name]) for p in uncached.pages)
 
     copy = tmp_path / "subs"
@@ -290,7 +290,8 @@ def test_a_rebuild_reads_the_cache_and_a_changed_file_is_read_again(site, tmp_pa
     meta["pairs"]["xquad-r/de-de"]["measures"]["AP"] = float(np.mean([float(line.split("\t")[1]) for line in lines[1:]]))
     (copy / "better" / "meta.json").write_text(json.dumps(meta))
     changed = build(copy, tmp_path / "changed")
-    assert first.cache == "score cache: 0 hit(s), 5 miss(es)" and changed.cache == "score cache: 4 hit(s), 1 miss(es)"
+    assert first.cache == "score cache: 0 hit(s), 5 miss(es); gate cache: 0 hit(s), 5 miss(es)"
+    assert changed.cache == "score cache: 4 hit(s), 1 miss(es); gate cache: 4 hit(s), 1 miss(es)"
     page = (tmp_path / "changed" / "dataset-xquad-r.html").read_text()
     column = column_index(page, "AP", langs="de-de")
     expected = np.mean([float(line.split("\t")[1]) for line in lines[1:]])

@@ -74,3 +74,20 @@ def test_a_site_is_built_even_when_every_folder_is_invalid(tmp_path):
     built = build(tmp_path / "subs", tmp_path / "site")
     assert built.systems == [] and built.datasets == [] and built.notes[0].startswith("wrong-mean: left out (")
     assert sorted(p.name for p in built.pages) == ["compare.html", "index.html"]
+
+
+def test_a_rebuild_reuses_the_gate_verdicts_until_a_folder_changes(tmp_path):
+    make_submission(tmp_path / "subs", "bm25", toy_scores(1, pairs=MOIR[:2]))
+    make_submission(tmp_path / "subs", "other", toy_scores(2, pairs=MOIR[:2]))
+    first = build(tmp_path / "subs", tmp_path / "site")
+    assert "gate cache: 0 hit(s), 2 miss(es)" in first.cache
+    again = build(tmp_path / "subs", tmp_path / "site")
+    assert "gate cache: 2 hit(s), 0 miss(es)" in again.cache and again.systems == ["bm25", "other"]
+    table = tmp_path / "subs" / "other" / "pairs" / "xquad-r" / "de-de" / "per-query.tsv"
+    table.write_text(replace_value(table.read_text(), "inf"))  # a changed file is checked again, and refused
+    changed = build(tmp_path / "subs", tmp_path / "site")
+    assert "gate cache: 1 hit(s), 1 miss(es)" in changed.cache and changed.systems == ["bm25"]
+    assert any(note.startswith("other: left out (") and "finite" in note for note in changed.notes)
+    table.unlink()
+    table.symlink_to("/dev/zero")  # so is a file swapped for a link
+    assert build(tmp_path / "subs", tmp_path / "site").systems == ["bm25"]

@@ -18,7 +18,7 @@ from harness.report.leaderboard.score_cache import ScoreCache
 from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
 from harness.stats.corrections import CORRECTIONS
 from harness.submissions import META_FILE, Submission
-from harness.validation import check_submission
+from harness.report.leaderboard.gate_cache import GateCache
 
 DEFAULT_BASELINE = "bm25"
 TEST_TITLE = "paired t-test"
@@ -70,8 +70,8 @@ def build_leaderboard(
     ``baseline`` names the system the ▲/▼ marks compare with on each dataset it holds; the default
     ``bm25`` is used where present (rank intervals only where absent); ``None`` shows no baseline.
     ``heatmap_png`` embeds matplotlib heatmaps of the pair matrices (about a second each) instead of
-    HTML ones. ``cache`` keeps parsed per-query scores in ``out_dir/.cache`` so that a rebuild
-    parses only the files that changed. Every folder passes :func:`harness.validation.check_submission`
+    HTML ones. ``cache`` keeps parsed per-query scores and the gate's verdicts in ``out_dir/.cache``
+    so that a rebuild parses and checks only the submissions that changed. Every folder passes :func:`harness.validation.check_submission`
     first (``data_dir``: where it finds each pair's queries); an invalid one is left out, its
     reasons in :attr:`LeaderboardSite.notes` and on the index page.
     """
@@ -86,7 +86,8 @@ def build_leaderboard(
         raise HarnessError(f"{source}: no such submissions folder")
     notes: list[str] = []
     mark = time.perf_counter()
-    submissions, full = load_submissions(source, notes, data_dir)
+    gate = GateCache(out / ".cache" / "gate" if cache else None, data_dir)
+    submissions, full = load_submissions(source, notes, gate)
     timings["check submissions"] = time.perf_counter() - mark
     if not submissions and not notes:
         raise HarnessError(f"{source}: no submission found (expected folders holding {META_FILE})")
@@ -129,7 +130,10 @@ def build_leaderboard(
     timings["write"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     tests = sum(b.tests for b in boards.values())
-    cache_note = f"score cache: {scores.hits} hit(s), {scores.misses} miss(es)" if cache else "score cache: off"
+    cache_note = (
+        f"score cache: {scores.hits} hit(s), {scores.misses} miss(es); gate cache: {gate.hits} hit(s), {gate.misses} miss(es)"
+        if cache else "caches: off"
+    )
     return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note)
 
 
@@ -179,14 +183,12 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
     return pages
 
 
-def load_submissions(
-    source: Path, notes: list[str], data_dir: str | os.PathLike[str] | None = None
-) -> tuple[list[Submission], dict[str, int]]:
+def load_submissions(source: Path, notes: list[str], gate: GateCache) -> tuple[list[Submission], dict[str, int]]:
     """Every valid submission folder under ``source`` (the others are left out with a note giving
     their reasons) and, per pair, its number of queries where the gate knows it."""
     out, full = [], {}
     for folder in sorted(p for p in source.iterdir() if p.is_dir() and os.path.lexists(p / META_FILE)):
-        check = check_submission(folder, data_dir=data_dir)
+        check = gate.check(folder)
         if not check.valid:
             notes.append(f"{folder.name}: left out ({check.reasons()})")
             continue

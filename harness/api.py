@@ -367,12 +367,13 @@ def leaderboard(
     )
 
 
-def list_datasets() -> list[dict[str, Any]]:
-    """One dict per registered dataset: id, languages, settings, default measures, sizes, expected location."""
+def list_datasets(data_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """One dict per registered dataset: id, languages, settings, default measures, sizes, and where
+    its files are expected under ``data_dir`` (default: $HARNESS_DATA_DIR, else ./data)."""
     from harness.datasets import all_datasets
-    from harness.paths import data_dir
 
-    return [dataset.describe(data_dir()) for dataset in all_datasets()]
+    root = checked_data_dir(data_dir)
+    return [dataset.describe(root) for dataset in all_datasets()]
 
 
 def model_spec(name: str) -> dict[str, Any]:

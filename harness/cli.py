@@ -310,7 +310,7 @@ def _leaderboard(parser: argparse.ArgumentParser, args: argparse.Namespace, comm
 def _datasets(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
     from harness import api
 
-    rows = api.list_datasets()
+    rows = api.list_datasets(args.data_dir)
     print(json.dumps(rows, indent=2) if args.format == "json" else api.datasets_text(rows))
     return 0
 

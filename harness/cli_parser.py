@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     cs.set_defaults(command="codeswitch")
 
     ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
+    ds.add_argument("--data-dir", help="the data directory whose expected locations are listed (default: $HARNESS_DATA_DIR, else ./data)")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(command="datasets")
 

@@ -96,10 +96,9 @@ def check_submission(root: str | os.PathLike[str], *, data_dir: str | os.PathLik
         check.findings.append(Finding("problem", f"{meta_path}: name {meta['name']!r} is not the folder's name {folder.name!r}"))
     if not meta["pairs"]:
         check.findings.append(Finding("problem", f"{meta_path}: holds no pairs"))
-    command = meta.get("command") or "the submission's command"
     data_root = resolve_data_dir(data_dir)
     for pair, record in sorted(meta["pairs"].items()):
-        check.findings += _pair_findings(check, pair, record, command, data_root, check_runs)
+        check.findings += _pair_findings(check, pair, record, _command_for(meta, pair), data_root, check_runs)
     unchecked = sorted({PairId.parse(pair).dataset for pair, (_, total) in check.coverage.items() if total is None})
     if unchecked:
         check.findings.append(Finding("note", f"query ids of {', '.join(unchecked)} not checked: no data found under {data_root} (--data-dir)"))
@@ -176,6 +175,17 @@ def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], co
     elif check_runs:
         findings += _run_findings(run_path, check.root)
     return findings
+
+
+def _command_for(meta: dict[str, Any], pair: str) -> str:
+    """The recorded command that wrote ``pair``: the first naming its dataset (or the pair), else the first."""
+    commands = [c for c in meta.get("commands") or [meta.get("command")] if isinstance(c, str)]
+    dataset = pair.rsplit("/", 1)[0]
+    for command in commands:
+        words = command.split()
+        if pair in words or dataset in words:
+            return command
+    return commands[0] if commands else "the submission's command"
 
 
 def _registered_pair(pair: str):

@@ -35,6 +35,7 @@ def test_the_committed_bm25_submission_is_valid_and_missing_runs_are_notes(bm25_
     findings = validate_path(bm25_copy, data_dir=real_data_dir)  # query ids checked against XQuAD-R's and MLQA-R's
     assert not [f for f in findings if f.severity == "problem"]
     assert len(findings) == 188 and all(f.severity == "note" and "harness eval --model bm25" in f.text for f in findings)
+    assert all(("--dataset mlqa-r" in f.text) == ("/mlqa-r/" in f.text) for f in findings)  # each pair's own command
     without_data = validate_path(bm25_copy, data_dir=bm25_copy / "absent")
     assert [f.text for f in without_data if "not checked" in f.text] == [
         f"query ids of mlqa-r, xquad-r not checked: no data found under {bm25_copy / 'absent'} (--data-dir)"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,8 @@ from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.report.tables import macro_averages, results_frame
 from harness.submissions import PairRecord, Submission, check_name, read_per_query, write_per_query
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", ["../evil", "a/b", "", ".", "..", "x" * 200, "-dash-first", "sp ace"])
@@ -89,3 +92,13 @@ def test_every_command_that_added_pairs_is_recorded_once_and_a_rerun_that_change
     )
     assert Submission.load(tmp_path / "s").commands() == ["harness eval --dataset a", "harness eval --dataset b"]
     assert Submission.load(tmp_path / "s").meta["command"] == "harness eval --dataset a"
+
+
+def test_no_committed_result_or_page_holds_a_machine_path():
+    import re
+
+    machine_path = re.compile(r"(?<![\w.])/(root|home|work|tmp|Users|var|opt)/")
+    files = [*sorted((REPO / "submissions").glob("*/meta.json")), *sorted((REPO / "leaderboards").glob("*.html"))]
+    assert len(files) >= 8
+    offenders = [f"{path.relative_to(REPO)}: {match.group(0)}" for path in files for match in [machine_path.search(path.read_text())] if match]
+    assert offenders == []

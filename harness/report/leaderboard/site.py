@@ -1,7 +1,6 @@
 """Build the site: read every submission, test every dataset, render every page, write atomically."""
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import time
 from dataclasses import dataclass, field
@@ -143,7 +142,8 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
     correction_title = CORRECTIONS[correction][0]
     info = {
         "harness_version": __version__,
-        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        # the newest result's time, not the clock: the same submissions give the same site, byte for byte
+        "results_as_of": max((str(s.meta.get("updated") or s.meta.get("created") or "") for s in submissions), default=""),
         "test": TEST_TITLE,
         "correction": correction_title,
         "alpha": alpha,

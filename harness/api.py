@@ -15,7 +15,7 @@ from harness.pair_results import (
     pair_record,
 )
 from harness.naming import api_command, comma_joined, default_name
-from harness.option_checks import SUBMIT_FIELDS, check_comparison_options, nested_meta
+from harness.meta_fields import SUBMIT_FIELDS, nested_meta
 from harness.progress import progress as progress_bar
 from harness.output_paths import check_output_dir, check_output_file
 from harness.paths import checked_data_dir
@@ -201,7 +201,6 @@ def compare(
     """
     from harness.stats import compare_submissions
 
-    check_comparison_options(alpha, resamples, seed, confidence, margin)
     data_dir = checked_data_dir(data_dir)
     loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir, data_dir=data_dir) for item in submissions]
     return compare_submissions(

@@ -60,7 +60,7 @@ def compare_submissions(
     """
     paired_test = get_test(test)
     get_correction(correction)
-    _check_options(submissions, baseline, alpha, family, resamples, confidence, margin, average_test)
+    _check_options(submissions, baseline, alpha, family, resamples, seed, confidence, margin, average_test)
     names = [s.name for s in submissions]
     pairs, dropped = _shared_pairs(submissions, datasets)
     scores = _SharedScores(submissions, pairs)
@@ -312,7 +312,7 @@ def _oriented(difference: float, measure: Measure) -> float:
     return difference if measure.higher_is_better else -difference
 
 
-def _check_options(submissions, baseline, alpha, family, resamples, confidence, margin, average_test) -> None:
+def _check_options(submissions, baseline, alpha, family, resamples, seed, confidence, margin, average_test) -> None:
     names = [s.name for s in submissions]
     if len(submissions) < 2:
         raise HarnessError("compare needs at least two submissions")
@@ -327,6 +327,8 @@ def _check_options(submissions, baseline, alpha, family, resamples, confidence, 
         raise HarnessError(f"confidence must be between 0 and 1, got {confidence}")
     if resamples < 1:
         raise HarnessError(f"the number of resamples must be positive, got {resamples}")
+    if not 0 <= seed < 2**32:
+        raise HarnessError(f"the seed must be an integer from 0 to 2**32 - 1, got {seed}")
     unknown = [d for d in family if d not in FAMILY_DIMENSIONS]
     if unknown or not family:
         raise HarnessError(f"bad family {','.join(family)!r}: name one or more of {', '.join(FAMILY_DIMENSIONS)}")

@@ -49,6 +49,7 @@ class SubmissionCheck:
     findings: list[Finding] = field(default_factory=list)
     submission: Any = None
     coverage: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -69,11 +70,15 @@ class SubmissionCheck:
         return shown + (f"; and {more} more (harness validate {self.root})" if more > 0 else "")
 
 
-def check_submission(root: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None, check_runs: bool = False) -> SubmissionCheck:
+def check_submission(
+    root: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None, check_runs: bool = False, keep_tables: bool = False
+) -> SubmissionCheck:
     """Check one submission folder; never raises for a bad folder (its problems are findings).
 
     ``data_dir`` (default: the usual data directory) lets each pair's query ids be checked
-    against the dataset's; where its data is not found that check is a note.
+    against the dataset's; where its data is not found that check is a note. ``keep_tables``
+    keeps a valid submission's parsed per-query tables in ``tables`` (pair -> table), for a
+    caller that reads them next.
     """
     from harness.paths import data_dir as resolve_data_dir
     from harness.submissions import Submission, read_meta_json
@@ -105,6 +110,8 @@ def check_submission(root: str | os.PathLike[str], *, data_dir: str | os.PathLik
     check.findings += _folder_findings(folder, meta)
     if not check.problems:
         check.submission = Submission(folder, meta)
+    if not keep_tables or check.problems:
+        check.tables = {}
     return check
 
 
@@ -158,6 +165,7 @@ def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], co
         return findings + [Finding("problem", f"{per_query_path}: missing (per-query scores of {pair})")]
     except (HarnessError, OSError) as error:
         return findings + [Finding("problem", str(error) if isinstance(error, HarnessError) else f"{per_query_path}: unreadable ({error.strerror})")]
+    check.tables[pair] = table
     if set(table.measures) != set(record["measures"]):
         findings.append(Finding("problem", f"{per_query_path}:1: measures {sorted(table.measures)} differ from meta.json's {sorted(record['measures'])}"))
     rows = len(table.query_ids)

@@ -29,7 +29,8 @@ class GateCache:
         self.hits = self.misses = 0
 
     def check(self, submission_folder: Path) -> SubmissionCheck:
-        """The gate's verdict on ``submission_folder``, from the cache while the folder is unchanged."""
+        """The gate's verdict on ``submission_folder``, from the cache while the folder is unchanged
+        (a fresh verdict on a valid folder carries its parsed tables)."""
         manifest = _manifest(submission_folder, self.data_dir)
         target = None if self.folder is None else self.folder / f"{submission_folder.name}.json"
         cached = None if target is None else _load(target, manifest, submission_folder)
@@ -37,7 +38,7 @@ class GateCache:
             self.hits += 1
             return cached
         self.misses += 1
-        check = check_submission(submission_folder, data_dir=self.data_dir)
+        check = check_submission(submission_folder, data_dir=self.data_dir, keep_tables=True)
         if target is not None:
             record = {
                 "manifest": manifest,

@@ -7,6 +7,7 @@ made from keeps its size and modification time; anything else reads the TSV file
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +27,19 @@ class ScoreCache:
         self.folder = folder
         self.hits = self.misses = 0
 
+    def store(self, submission: Submission, tables: Mapping[str, PerQueryTable]) -> None:
+        """Keep tables the gate has just parsed (pair -> table), so the first build parses each file once."""
+        if self.folder is None:
+            return
+        for dataset in sorted({PairId.parse(pair).dataset for pair in tables}):
+            files, manifest, target = self._entry(submission, dataset)
+            held = {pair: tables[pair] for pair in files if pair in tables}
+            if len(held) == len(files) and all(_joinable(t) for t in held.values()):
+                _save(target, manifest, held)
+
     def read(self, submission: Submission, dataset: str, notes: list[str]) -> dict[str, PerQueryTable]:
         """pair -> table of one submission on one dataset; unreadable pairs are left out with a note."""
-        pairs = sorted(p for p in submission.meta["pairs"] if PairId.parse(p).dataset == dataset)
-        files = {pair: submission.pair_dir(PairId.parse(pair)) / PER_QUERY_FILE for pair in pairs}
-        manifest = "\n".join([str(CACHE_FORMAT), *(f"{pair}\t{_stamp(path)}" for pair, path in files.items())])
-        target = None if self.folder is None else self.folder / submission.name / f"{dataset.replace('/', '~')}.npz"
+        files, manifest, target = self._entry(submission, dataset)
         cached = None if target is None else _load(target, manifest)
         if cached is not None:
             self.hits += 1
@@ -48,6 +56,15 @@ class ScoreCache:
         if target is not None and all(_joinable(t) for t in tables.values()):
             _save(target, manifest, tables)
         return tables
+
+
+    def _entry(self, submission: Submission, dataset: str) -> tuple[dict[str, Path], str, Path | None]:
+        """(pair -> per-query file, the manifest of their stamps, the cache file) of one entry."""
+        pairs = sorted(p for p in submission.meta["pairs"] if PairId.parse(p).dataset == dataset)
+        files = {pair: submission.pair_dir(PairId.parse(pair)) / PER_QUERY_FILE for pair in pairs}
+        manifest = "\n".join([str(CACHE_FORMAT), *(f"{pair}\t{_stamp(path)}" for pair, path in files.items())])
+        target = None if self.folder is None else self.folder / submission.name / f"{dataset.replace('/', '~')}.npz"
+        return files, manifest, target
 
 
 def _joinable(table: PerQueryTable) -> bool:

@@ -86,7 +86,8 @@ def build_leaderboard(
     notes: list[str] = []
     mark = time.perf_counter()
     gate = GateCache(out / ".cache" / "gate" if cache else None, data_dir)
-    submissions, full = load_submissions(source, notes, gate)
+    scores = ScoreCache(out / ".cache" / "scores" if cache else None)
+    submissions, full = load_submissions(source, notes, gate, scores)
     timings["check submissions"] = time.perf_counter() - mark
     if not submissions and not notes:
         raise HarnessError(f"{source}: no submission found (expected folders holding {META_FILE})")
@@ -99,7 +100,6 @@ def build_leaderboard(
     datasets = sorted({PairId.parse(p).dataset for s in submissions for p in s.meta["pairs"]})
 
     mark = time.perf_counter()
-    scores = ScoreCache(out / ".cache" / "scores" if cache else None)
     held = {
         dataset: {s.name: tables for s in submissions if (tables := scores.read(s, dataset, notes))}
         for dataset in progress_bar(datasets, progress, "reading scores")
@@ -183,12 +183,15 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
     return pages
 
 
-def load_submissions(source: Path, notes: list[str], gate: GateCache) -> tuple[list[Submission], dict[str, int]]:
+def load_submissions(source: Path, notes: list[str], gate: GateCache, scores: ScoreCache) -> tuple[list[Submission], dict[str, int]]:
     """Every valid submission folder under ``source`` (the others are left out with a note giving
-    their reasons) and, per pair, its number of queries where the gate knows it."""
+    their reasons) and, per pair, its number of queries where the gate knows it. Tables the gate
+    parses go straight to the score cache, so no file is parsed twice."""
     out, full = [], {}
     for folder in sorted(p for p in source.iterdir() if p.is_dir() and os.path.lexists(p / META_FILE)):
         check = gate.check(folder)
+        if check.valid and check.tables:
+            scores.store(check.submission, check.tables)
         if not check.valid:
             notes.append(f"{folder.name}: left out ({check.reasons()})")
             continue

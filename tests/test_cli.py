@@ -132,3 +132,11 @@ def test_missing_data_is_one_line(tmp_path, capsys):
     assert main(["eval", "--model", "bm25", "--dataset", "xquad-r/de-de", "--data-dir", str(tmp_path), "--submissions", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err.strip()
     assert "de.json" in err and "\n" not in err
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path):
+    """`harness ... | head`: the pipe closes before harness writes; it ends quietly (141, as a shell's SIGPIPE)."""
+    process = subprocess.Popen([sys.executable, "-m", "harness.cli", "models", "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # closed before the interpreter has even imported harness
+    assert process.wait(timeout=60) == 141
+    assert b"Traceback" not in process.stderr.read()

@@ -233,13 +233,23 @@ def expected_query_ids(pair: str, data_root: str) -> frozenset[str] | None:
     return frozenset(query.query_id for query in queries)
 
 
-def _measure_problem(name: str, value: Any, setting: str) -> str | None:
-    from harness.evaluation.measures import RANK_DISTANCE, parse_measure
+@lru_cache(maxsize=4096)
+def _parsed_measure(name: str):
+    """The measure named ``name``, or the one-line reason it is not one (names repeat across pairs)."""
+    from harness.evaluation.measures import parse_measure
 
     try:
-        parsed = parse_measure(name)
+        return parse_measure(name)
     except HarnessError as error:
         return str(error)
+
+
+def _measure_problem(name: str, value: Any, setting: str) -> str | None:
+    from harness.evaluation.measures import RANK_DISTANCE
+
+    parsed = _parsed_measure(name)
+    if isinstance(parsed, str):
+        return parsed
     if parsed.name != name:
         return f"the harness writes this measure {parsed.name!r}"
     if name == RANK_DISTANCE and setting != "mlir":
@@ -285,12 +295,8 @@ def _run_findings(path: Path, root: Path) -> list[Finding]:
 
 
 def _aggregate(measure: str, values) -> float | None:
-    from harness.evaluation.measures import parse_measure
-
-    try:
-        return parse_measure(measure).aggregate(values)
-    except HarnessError:
-        return None  # reported as an unparsable measure already
+    parsed = _parsed_measure(measure)
+    return None if isinstance(parsed, str) else parsed.aggregate(values)  # an unparsable one is reported already
 
 
 def _short(message: str, limit: int = 200) -> str:

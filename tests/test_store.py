@@ -156,8 +156,14 @@ def test_an_interrupted_evaluation_ends_with_one_line_and_a_valid_store(real_dat
         return real_evaluate(*args, **kwargs)
 
     monkeypatch.setattr(harness.api, "evaluate_task", interrupted_at_the_second_pair)
-    status = main(["eval", "--model", "bm25", "--dataset", "xquad-r", "--pairs", "de-de,de-en,en-en", "--data-dir", str(real_data_dir),
-                   "--submissions", str(tmp_path / "subs"), "--quiet"])
+    # A shell starts background jobs (CI runners too) with SIGINT ignored, and Python keeps it so;
+    # a terminal's Ctrl-C reaches a process whose SIGINT raises KeyboardInterrupt, as restored here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        status = main(["eval", "--model", "bm25", "--dataset", "xquad-r", "--pairs", "de-de,de-en,en-en", "--data-dir", str(real_data_dir),
+                       "--submissions", str(tmp_path / "subs"), "--quiet"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert status == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert [line for line in err if line.startswith("harness:")] == [

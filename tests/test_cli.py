@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,13 @@ from harness.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_help_is_instant_and_imports_nothing_heavy():
-    code = "import sys, time; t=time.perf_counter(); import harness, harness.cli; print(time.perf_counter()-t, any(m in sys.modules for m in ('torch','pyserini','jnius','ir_datasets','pandas')))"
-    seconds, heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert heavy == "False"
-    assert float(seconds) < 1.0
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "harness.cli", "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - started < 1.5
+def test_help_imports_nothing_heavy():
+    # What keeps `harness --help` instant is that the CLI imports none of the heavy packages; the
+    # wall-clock time itself is a benchmark's business (a loaded CI machine would make it flaky).
+    heavy = ("torch", "pyserini", "jnius", "ir_datasets", "ir_measures", "pandas", "transformers", "matplotlib")
+    code = f"import sys, harness, harness.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    assert "usage: harness" in subprocess.run([sys.executable, "-m", "harness.cli", "--help"], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.parametrize(

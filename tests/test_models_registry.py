@@ -76,10 +76,5 @@ def test_get_spec_is_case_insensitive():
 
 
 def test_importing_the_models_package_starts_nothing_heavy():
-    code = (
-        "import sys, time; t = time.perf_counter(); import harness.models; t = time.perf_counter() - t; "
-        "print([m for m in ('jnius', 'pyserini', 'torch', 'transformers', 'harness.evaluation') if m in sys.modules], t)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=1)
-    assert out[0] == "[]"
-    assert float(out[1]) < 0.3
+    code = "import sys, harness.models; print([m for m in ('jnius', 'pyserini', 'torch', 'transformers', 'harness.evaluation') if m in sys.modules])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

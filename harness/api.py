@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.datasets.pairs import PairId
 from harness.errors import HarnessError, Interrupted
 from harness.evaluation.compat import normalize_compat
 from harness.pair_results import (
@@ -20,7 +19,7 @@ from harness.progress import progress as progress_bar
 from harness.output_paths import check_output_dir, check_output_file
 from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
-from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text
+from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)
 from harness.submissions import Submission, check_name
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
@@ -58,7 +57,7 @@ def evaluate(
     from harness.models import get_model
 
     pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
-    checked_data_dir(data_dir)
+    root = checked_data_dir(data_dir)
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
     compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     ranker = get_model(model, **dict(model_params or {}))
@@ -67,7 +66,6 @@ def evaluate(
         submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
     )
     check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
-    root = checked_data_dir(data_dir)
     ranker.data_dir = root
     report = Report([], submission)
     try:
@@ -149,8 +147,8 @@ def evaluate_run(
             submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
         )
         check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
-        if str(pair) in submission.meta["pairs"] and not force:
-            raise HarnessError(f"{submission.root}: {name!r} already holds {pair}; --force replaces it")
+        if not force:
+            submission.refuse_stored(pair)  # before the run is read; add_pair checks again under the lock
     parsed_run = read_run(run, allow_extra_columns=True)
     task = get_dataset(pair.dataset).load(pair, checked_data_dir(data_dir), download=download)
     check_run_queries(parsed_run, task, run)
@@ -355,11 +353,6 @@ def leaderboard(
     """
     from harness.report.leaderboard import build_leaderboard
 
-    if not 0 < alpha < 1 or not 0 < confidence < 1:
-        raise HarnessError(f"alpha ({alpha}) and confidence ({confidence}) must lie strictly between 0 and 1")
-    if not Path(submissions_dir).is_dir():
-        raise HarnessError(f"{submissions_dir}: no such submissions folder")
-    check_output_dir(out_dir)
     return build_leaderboard(
         submissions_dir, out_dir, baseline=baseline, correction=correction, alpha=alpha, confidence=confidence,
         heatmap_png=heatmap_png, data_dir=checked_data_dir(data_dir), progress=progress,

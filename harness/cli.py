@@ -188,7 +188,7 @@ def _compare(parser: argparse.ArgumentParser, args: argparse.Namespace, command:
         "json": comparison.to_json,
     }[args.format]()
     if args.output:
-        api.write_text(args.output, rendered if rendered.endswith("\n") else rendered + "\n")
+        api.write_text(args.output, rendered)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(rendered)

@@ -9,6 +9,7 @@ import numpy as np
 
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
+from harness.evaluation.compat import DEFAULT_COMPAT
 from harness.submissions import PairRecord
 
 
@@ -29,7 +30,7 @@ def pair_measures(pairs: Sequence[PairId], measures: str | None, default_for) ->
     return chosen
 
 
-def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str = "trec_eval-10.0"):
+def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str = DEFAULT_COMPAT):
     """Evaluate ``run`` on ``task`` (the collection's ids go to measures that need the whole pool)."""
     from harness.evaluation import evaluate as score, parse_measures
 
@@ -125,7 +126,7 @@ def check_semantics(meta: Mapping[str, Any], semantics: Mapping[str, Any], where
             )
 
 
-_DEFAULTS = {"tie_break": "trec_eval", "compat": "trec_eval-10.0"}
+_DEFAULTS = {"tie_break": "trec_eval", "compat": DEFAULT_COMPAT}
 
 
 def holds_measures(submission, pair: PairId, measures: Sequence[str]) -> bool:

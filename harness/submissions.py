@@ -172,9 +172,9 @@ class Submission:
         text = per_query_text(evaluation.per_query)
         with folder_lock(self.root):
             meta = self._merged_meta()
+            if not replace:
+                self.refuse_stored(pair, meta)
             stored = meta["pairs"].get(str(pair))
-            if stored is not None and not replace:
-                raise HarnessError(f"{self.root / META_FILE}: {self.name!r} already holds {pair} ({_summary(stored)}); --force replaces it")
             unchanged = stored is not None and _same_scores(stored, record) and _file_text(folder / PER_QUERY_FILE) == text
             if run is not None:
                 write_run(run, folder / RUN_FILE, tag=self.name)
@@ -187,6 +187,12 @@ class Submission:
                 annotate(meta)
             self._save_if_changed(meta)
         return not unchanged
+
+    def refuse_stored(self, pair: PairId, meta: Mapping[str, Any] | None = None) -> None:
+        """A :class:`HarnessError` if the submission (``meta``: as just re-read) already holds ``pair``."""
+        stored = (self.meta if meta is None else meta)["pairs"].get(str(pair))
+        if stored is not None:
+            raise HarnessError(f"{self.root / META_FILE}: {self.name!r} already holds {pair} ({_summary(stored)}); --force replaces it")
 
     def update_meta(self, fields: Mapping[str, Any]) -> None:
         """Merge top-level ``fields`` (description, authors, ...) into ``meta.json``, under the lock."""

@@ -138,7 +138,6 @@ def meta_problems(meta: Any, meta_path: Path) -> list[str]:
 
 
 def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], command: str, data_root: Path, check_runs: bool) -> list[Finding]:
-    from harness.datasets.pairs import PairId
     from harness.submissions import PER_QUERY_FILE, RUN_FILE, read_per_query_table
 
     where = f"{check.root / 'meta.json'}: pairs[{pair!r}]"
@@ -187,7 +186,9 @@ def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], co
 
 def _command_for(meta: dict[str, Any], pair: str) -> str:
     """The recorded command that wrote ``pair``: the first naming its dataset (or the pair), else the first."""
-    commands = [c for c in meta.get("commands") or [meta.get("command")] if isinstance(c, str)]
+    from harness.submissions import Submission
+
+    commands = Submission(Path(), meta).commands()
     dataset = pair.rsplit("/", 1)[0]
     for command in commands:
         words = command.split()

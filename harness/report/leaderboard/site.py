@@ -17,6 +17,7 @@ from harness.report.leaderboard.score_cache import ScoreCache
 from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
 from harness.stats.corrections import CORRECTIONS
 from harness.submissions import META_FILE, Submission
+from harness.output_paths import check_output_dir
 from harness.report.leaderboard.gate_cache import GateCache
 
 DEFAULT_BASELINE = "bm25"
@@ -83,6 +84,7 @@ def build_leaderboard(
     source, out = Path(submissions_dir), Path(out_dir)
     if not source.is_dir():
         raise HarnessError(f"{source}: no such submissions folder")
+    check_output_dir(out, "--out")
     notes: list[str] = []
     mark = time.perf_counter()
     gate = GateCache(out / ".cache" / "gate" if cache else None, data_dir)

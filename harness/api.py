@@ -303,22 +303,29 @@ def codeswitch(
     *,
     method: str,
     lexicons: Sequence[str | os.PathLike[str]],
-    p: float = 0.5,
+    p: float | None = None,
     seed: int = 0,
-    policy: str = "first",
+    policy: str | None = None,
     query_lang: str | None = None,
     doc_lang: str | None = None,
 ):
     """Write a code-switched copy of a training file (``query<TAB>positive[<TAB>negative...]``).
 
     ``lexicons`` are paths, or ``LANG=PATH``: MUSE dictionaries named ``en-LANG.txt[.gz]`` for
-    ``bl-cs``/``ml-cs``, parallel-title files for ``wiki-cs``. Returns a
+    ``bl-cs``/``ml-cs``, parallel-title files for ``wiki-cs``. ``p`` (default 0.5) and ``policy``
+    (default ``first``) apply to bl-cs and ml-cs, ``query_lang`` and ``doc_lang`` to bl-cs only;
+    given where they do not apply, they are refused. Returns a
     :class:`~harness.codeswitch.training_file.SwitchReport` (shares of words switched per side).
     """
     from harness.codeswitch.training_file import switch_file
     from harness.lexicons.english_lexicons import read_english_lexicons
 
     check_output_file(target, "OUT")
+    if method != "bl-cs" and (query_lang is not None or doc_lang is not None):
+        raise HarnessError(f"--query-lang/--doc-lang apply to bl-cs only ({method} draws the languages itself)")
+    if method == "wiki-cs" and (p is not None or policy is not None):
+        raise HarnessError("--p/--policy do not apply to wiki-cs, which replaces every title match (p = 1, one title each)")
+    p, policy = 0.5 if p is None else p, policy or "first"
     if seed < 0:
         raise HarnessError(f"--seed {seed}: a seed is a non-negative integer")
     if Path(source).resolve() == Path(target).resolve():

@@ -267,19 +267,12 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace, command
 
 def _codeswitch(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
     from harness import api
-    from harness.errors import HarnessError
 
-    if args.method != "bl-cs":
-        for option in ("query_lang", "doc_lang"):
-            if _given(parser, args, option):
-                raise HarnessError(f"--{option.replace('_', '-')} applies to bl-cs only ({args.method} draws the languages itself)")
-    if args.method == "wiki-cs":
-        for option in ("p", "policy"):
-            if _given(parser, args, option):
-                raise HarnessError(f"--{option} does not apply to wiki-cs, which replaces every title match (p = 1, one title each)")
+    # the parser's defaults stand for "not given": the API refuses an option where it does not apply
+    given = {option: getattr(args, option) if _given(parser, args, option) else None for option in ("p", "policy")}
     report = api.codeswitch(
-        args.source, args.target, method=args.method, lexicons=args.lexicon, p=args.p, seed=args.seed,
-        policy=args.policy, query_lang=args.query_lang, doc_lang=args.doc_lang,
+        args.source, args.target, method=args.method, lexicons=args.lexicon, seed=args.seed, **given,
+        query_lang=args.query_lang, doc_lang=args.doc_lang,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.summary())
     return 0

@@ -179,3 +179,18 @@ def test_the_cli_writes_a_switched_copy_and_reports_bad_lines_in_one_line(tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.endswith("bad.tsv:1: expected 'query<TAB>positive[<TAB>negative...]', found 1 field(s)") and "\n" not in err
     assert not (tmp_path / "bad-out.tsv").exists()
+
+
+@pytest.mark.parametrize(
+    "method, option",
+    [("ml-cs", {"query_lang": "de"}), ("wiki-cs", {"doc_lang": "de"}), ("wiki-cs", {"p": 0.5}), ("wiki-cs", {"policy": "first"})],
+)
+def test_the_api_refuses_an_option_its_method_does_not_use(tmp_path, method, option):
+    from harness import api
+
+    source = write_training(tmp_path / "train.tsv")
+    lexicon = tmp_path / ("en-de.titles.tsv" if method == "wiki-cs" else "en-de.txt")
+    lexicon.write_text("house\thaus\n", encoding="utf-8")
+    with pytest.raises(HarnessError, match="appl"):
+        api.codeswitch(source, tmp_path / "out.tsv", method=method, lexicons=[lexicon], **option)
+    assert not (tmp_path / "out.tsv").exists()

@@ -78,3 +78,17 @@ def test_get_spec_is_case_insensitive():
 def test_importing_the_models_package_starts_nothing_heavy():
     code = "import sys, harness.models; print([m for m in ('jnius', 'pyserini', 'torch', 'transformers', 'harness.evaluation') if m in sys.modules])"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_paper_method_lists_whose_choice_each_default_is():
+    from harness.report.listings import model_text
+
+    spec = ModelSpec(
+        "from-a-paper", "for the test",
+        (Param("temperature", "float", 0.01, "softmax temperature", "paper: Sec. 2.1"), Param("max_length", "int", 128, "tokens", "ours")),
+        Ranker,
+    )
+    text = model_text(spec.as_dict())
+    assert "default from" in text.splitlines()[2]
+    assert [line.split()[-1] for line in text.splitlines()[-2:]] == ["2.1", "ours"]
+    assert "default from" not in model_text(get_spec("bm25").as_dict())

@@ -27,12 +27,17 @@ _FALSE = {"false", "0", "no", "off"}
 
 @dataclass(frozen=True)
 class Param:
-    """One declared parameter of an adapter. ``default=None`` means "unset": the adapter decides."""
+    """One declared parameter of an adapter. ``default=None`` means "unset": the adapter decides.
+
+    ``origin`` says where the default comes from where a method follows a paper: the paper or its
+    official code (e.g. ``"paper: Eq. 1"``), or ``"ours"`` for a choice the paper leaves open.
+    """
 
     name: str
     type: str
     default: Any
     description: str
+    origin: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in _TYPES:
@@ -71,7 +76,8 @@ class Param:
         return HarnessError(f"model {model!r}: parameter {self.name}={value!r} is not a {self.type}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "default": self.default, "description": self.description}
+        described = {"name": self.name, "type": self.type, "default": self.default, "description": self.description}
+        return described if self.origin is None else {**described, "origin": self.origin}
 
 
 class Ranker(ABC):

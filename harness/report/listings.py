@@ -49,8 +49,13 @@ def model_text(spec: Mapping[str, Any]) -> str:
     """One adapter: every parameter with its type, default and meaning."""
     from tabulate import tabulate
 
-    rows = [[p["name"], p["type"], p["default"], p["description"]] for p in spec["parameters"]]
-    return f"{spec['name']}: {spec['description']}\n\n" + tabulate(rows, headers=["parameter", "type", "default", "meaning"])
+    params = spec["parameters"]
+    rows = [[p["name"], p["type"], p["default"], p["description"]] for p in params]
+    headers = ["parameter", "type", "default", "meaning"]
+    if any("origin" in p for p in params):  # a method from a paper: whose choice each default is
+        rows = [[*row, p.get("origin", "")] for row, p in zip(rows, params)]
+        headers.append("default from")
+    return f"{spec['name']}: {spec['description']}\n\n" + tabulate(rows, headers=headers)
 
 
 def models_text(rows: Sequence[Mapping[str, Any]]) -> str:

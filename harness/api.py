@@ -61,12 +61,12 @@ def evaluate(
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
     compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     ranker = get_model(model, **dict(model_params or {}))
+    ranker.data_dir = root  # before describe(): an adapter may pin files of the data directory (translate-test's lexicons)
     check_output_dir(submissions_dir, "--submissions")
     submission = Submission.open_or_create(
         submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
     )
     check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
-    ranker.data_dir = root
     report = Report([], submission)
     try:
         for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):

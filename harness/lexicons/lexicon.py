@@ -12,7 +12,8 @@ import numpy as np
 from harness.errors import HarnessError
 from harness.lexicons.words import words
 
-# first: the first translation listed (MUSE lists the most frequent first);
+# first: the first translation listed (MUSE's order, which is not by frequency: en-de lists
+# rotwein before rot for 'red');
 # all: one of the translations, drawn uniformly each time a word is switched
 TRANSLATION_POLICIES = ("first", "all")
 

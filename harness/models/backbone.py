@@ -138,6 +138,13 @@ def _lacks_pooler(location: str) -> bool:
         return not any(key.endswith("pooler.dense.weight") for key in stored.keys())
 
 
+def load_translator(backbone: Backbone):
+    """The backbone as a sequence-to-sequence model (``AutoModelForSeq2SeqLM``), for translation."""
+    from transformers import AutoModelForSeq2SeqLM
+
+    return _loading(backbone, lambda: AutoModelForSeq2SeqLM.from_pretrained(backbone.location, **_offline()))
+
+
 def load_scorer(backbone: Backbone):
     """The encoder with a one-logit head (``AutoModelForSequenceClassification``), for cross-encoders.
 

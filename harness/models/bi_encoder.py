@@ -13,7 +13,7 @@ from harness.models.backbone import Backbone, load_encoder, load_tokenizer
 from harness.models.pooling import POOLINGS, pool, without_prompt
 from harness.models.transformer_ranker import TransformerRanker
 from harness.training.examples import TrainingExample
-from harness.training.losses import info_nce
+from harness.training.losses import hard_negative_nce
 
 SIMILARITIES = ("cosine", "dot")
 SIDES = ("query", "document")
@@ -28,6 +28,7 @@ class BiEncoder(TransformerRanker):
     def __init__(
         self, transformer, tokenizer, *, pooling: str = "mean", similarity: str = "cosine", normalize: bool = False, max_length: int = 128,
         temperature: float = 0.05, query_prefix: str = "", document_prefix: str = "", include_prompt: bool = True,
+        in_batch_negatives: bool = True,
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
@@ -40,6 +41,7 @@ class BiEncoder(TransformerRanker):
         self.temperature = temperature
         self.prefixes = {"query": query_prefix, "document": document_prefix}
         self.include_prompt = include_prompt
+        self.in_batch_negatives = in_batch_negatives
 
     @classmethod
     def from_backbone(cls, backbone: Backbone, **settings: Any) -> "BiEncoder":
@@ -54,7 +56,7 @@ class BiEncoder(TransformerRanker):
 
     def settings(self) -> dict[str, Any]:
         """The constructor's settings, as the saved model stores them."""
-        return {"architecture": self.architecture, **self.encoding(), "temperature": self.temperature}
+        return {"architecture": self.architecture, **self.encoding(), "temperature": self.temperature, "in_batch_negatives": self.in_batch_negatives}
 
     def embed(self, features: dict[str, torch.Tensor], side: str) -> torch.Tensor:
         """Pooled (and, if normalising, unit-length) embeddings of a tokenised ``side`` batch, with gradients."""
@@ -91,7 +93,9 @@ class BiEncoder(TransformerRanker):
         )
 
     def training_loss(self, examples: Sequence[TrainingExample]) -> torch.Tensor:
-        """InfoNCE over the batch: each query against every positive and every hard negative."""
+        """InfoNCE over the batch: each query against every positive and every hard negative (without
+        the other queries' positives where ``in_batch_negatives`` is off: hybrid batching's Eq. 1)."""
         queries = self.embed_texts([e.query for e in examples], "query")
         documents = self.embed_texts([e.positive for e in examples] + [n for e in examples for n in e.negatives], "document")
-        return info_nce(queries, documents, self.temperature if self.normalize else 1.0)
+        temperature = self.temperature if self.normalize else 1.0
+        return hard_negative_nce(queries, documents, temperature, in_batch_negatives=self.in_batch_negatives)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from harness.evaluation.run import Run
     from harness.models.saved import NeuralModel
     from harness.training.examples import TrainingSet
+    from harness.training.loop import TrainingConfig, TrainingLog
 
 ARCHITECTURES = ("bi", "cross")
 ENGLISH = "en"
@@ -321,32 +322,50 @@ class NeuralRanker(EncoderRanker):
     def model_for(self, pair: PairId, document_langs: Sequence[str], progress: bool) -> tuple[NeuralModel, str, dict[str, Any]]:
         return self.trained(pair, document_langs, progress)
 
-    def trained(self, pair: PairId, document_langs: Sequence[str], progress: bool = True) -> tuple[NeuralModel, str, dict[str, Any]]:
-        """``(model, identity, metadata)`` for ``pair``: from this process, the cache, or trained now."""
-        from harness.models.saved import load_model, save_model
-        from harness.training.loop import TrainingConfig, train
-        from harness.training.model_cache import ModelCache, model_key
+    def training_config(self) -> TrainingConfig:
+        from harness.training.loop import TrainingConfig
 
         p = self.params
-        config = TrainingConfig(
+        return TrainingConfig(
             epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"], weight_decay=p["weight_decay"],
             warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
         )
+
+    def weights_fingerprint(self) -> str:
+        """What the trained weights start from, for the model's cache key (the backbone's weights)."""
+        return self.backbone.fingerprint()
+
+    def data_fingerprint(self, pair: PairId, training: TrainingSet) -> str:
+        """The data the model learns from, for its cache key (the training set's content)."""
+        return training.fingerprint()
+
+    def fit(self, model: NeuralModel, pair: PairId, training: TrainingSet, config: TrainingConfig, progress: bool) -> tuple[TrainingLog, dict[str, Any]]:
+        """Train ``model`` in place; returns the log and what the model's metadata adds."""
+        from harness.training.loop import train
+
+        return train(model, training.examples, config, progress=progress), {}
+
+    def trained(self, pair: PairId, document_langs: Sequence[str], progress: bool = True) -> tuple[NeuralModel, str, dict[str, Any]]:
+        """``(model, identity, metadata)`` for ``pair``: from this process, the cache, or trained now."""
+        from harness.models.saved import load_model, save_model
+        from harness.training.model_cache import ModelCache, model_key
+
+        config = self.training_config()
         if config.epochs == 0:
             return self.untrained()
         training = self.training_set(pair, document_langs)
-        key = model_key(self.name, self.training_parameters(), self.backbone.fingerprint(), training.fingerprint(), p["seed"])
+        key = model_key(self.name, self.training_parameters(), self.weights_fingerprint(), self.data_fingerprint(pair, training), config.seed)
         if key in self._models:
             return self._models[key]
         cache = ModelCache()
         metadata = cache.metadata(key)
         if metadata is None:
             model = self.build().to(self.device())
-            log = train(model, training.examples, config, progress=progress)
+            log, extra = self.fit(model, pair, training, config, progress)
             metadata = {
                 "adapter": self.name, "key": key, "parameters": self.training_parameters(), "backbone": self.backbone.describe(),
                 "training_data": training.describe(), "languages": list(training.languages), "config": config.as_dict(),
-                "log": log.as_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "log": log.as_dict(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra,
             }
             cache.store(key, lambda folder: save_model(model, folder), metadata)
         else:

@@ -4,9 +4,12 @@ AdamW without weight decay on biases and LayerNorm parameters, a linear warm-up 
 decay schedule, gradient accumulation, gradient clipping, mixed precision where the device has
 it (bf16, else fp16 with loss scaling, on CUDA; full precision on CPU), and one seed for the
 shuffling and every other random choice. The model brings its loss: ``model.training_loss(examples)``.
+Examples are shuffled into batches each epoch, unless they come as :class:`PlannedBatches` (a
+sampler that composes its batches itself, e.g. hybrid batching): then they are visited as planned.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -116,6 +119,31 @@ def resolve_precision(requested: str, device: torch.device) -> str:
     return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
 
 
+class PlannedBatches(tuple):
+    """Training examples whose batches a sampler built, every epoch's in visiting order (so a
+    training set's fingerprint covers what the model sees); :func:`train` visits them as planned."""
+
+    epochs: tuple[tuple[int, ...], ...]
+    """Each epoch's batch sizes."""
+
+    @classmethod
+    def of(cls, epochs: Sequence[Sequence[Sequence[TrainingExample]]]) -> "PlannedBatches":
+        """The plan of ``epochs``, each a sequence of batches of examples."""
+        plan = cls(example for epoch in epochs for batch in epoch for example in batch)
+        plan.epochs = tuple(tuple(len(batch) for batch in epoch) for epoch in epochs)
+        return plan
+
+    def batches(self) -> Iterator[list[list[TrainingExample]]]:
+        """Each epoch's batches."""
+        start = 0
+        for sizes in self.epochs:
+            epoch = []
+            for size in sizes:
+                epoch.append(list(self[start : start + size]))
+                start += size
+            yield epoch
+
+
 def epoch_orders(count: int, seed: int) -> Iterator[np.ndarray]:
     """The order :func:`train` visits ``count`` examples in, one permutation per epoch, from ``seed``."""
     rng = np.random.default_rng(seed)
@@ -123,8 +151,24 @@ def epoch_orders(count: int, seed: int) -> Iterator[np.ndarray]:
         yield rng.permutation(count)
 
 
+def epoch_batches(examples: Sequence[TrainingExample], config: TrainingConfig) -> tuple[int, Iterator[list[list[TrainingExample]]]]:
+    """The optimizer steps :func:`train` takes and each of the ``config.epochs`` epochs' batches: a
+    plan's as planned, else a fresh permutation of ``examples`` cut into ``batch_size`` runs."""
+    if isinstance(examples, PlannedBatches):
+        if len(examples.epochs) != config.epochs:
+            raise HarnessError(f"the planned batches cover {len(examples.epochs)} epochs; the training asks for {config.epochs}")
+        return sum(math.ceil(len(sizes) / config.grad_accumulation) for sizes in examples.epochs), examples.batches()
+
+    def shuffled() -> Iterator[list[list[TrainingExample]]]:
+        for order in itertools.islice(epoch_orders(len(examples), config.seed), config.epochs):
+            yield [[examples[i] for i in order[first : first + config.batch_size].tolist()] for first in range(0, len(order), config.batch_size)]
+
+    return config.steps(len(examples)), shuffled()
+
+
 def train(model: Trainable, examples: Sequence[TrainingExample], config: TrainingConfig, *, progress: bool = True) -> TrainingLog:
-    """Fine-tune ``model`` in place on ``examples``; returns the log (losses, speed, precision)."""
+    """Fine-tune ``model`` in place on ``examples`` (shuffled each epoch, or :class:`PlannedBatches`
+    visited as planned); returns the log (losses, speed, precision)."""
     if not examples:
         raise HarnessError("no training examples")
     seed_everything(config.seed)
@@ -133,25 +177,22 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
     log = TrainingLog(str(device), precision)
     from transformers import get_linear_schedule_with_warmup
 
-    total = config.steps(len(examples))
+    total, per_epoch = epoch_batches(examples, config)
     optimizer = torch.optim.AdamW(parameter_groups(model, config.weight_decay), lr=config.learning_rate)
     schedule = get_linear_schedule_with_warmup(optimizer, round(config.warmup * total), total)
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-    orders = epoch_orders(len(examples), config.seed)
     model.train()
     started = time.perf_counter()
     bar = progress_bar(range(total), progress, "train", unit="step")
     steps = iter(bar)
-    for _ in range(config.epochs):
-        order = next(orders)
-        batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    for batches in per_epoch:
         for first in range(0, len(batches), config.grad_accumulation):
             group = batches[first : first + config.grad_accumulation]
             step_loss = 0.0
             for batch in group:
                 with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-                    loss = model.training_loss([examples[i] for i in batch.tolist()]) / len(group)
+                    loss = model.training_loss(batch) / len(group)
                 scaler.scale(loss).backward()
                 step_loss += float(loss.detach())
                 log.examples_seen += len(batch)

@@ -172,8 +172,25 @@ def test_embedding_cache_encodes_a_text_set_once(tmp_path: Path) -> None:
     first = cache.get("model-a", ["x", "y"], encode)
     np.testing.assert_array_equal(cache.get("model-a", ["x", "y"], encode), first)
     cache.get("model-b", ["x", "y"], encode)
-    cache.get("model-a", ["y", "x"], encode)
-    assert calls == [2, 2, 2] and (cache.hits, cache.misses) == (1, 3)
+    np.testing.assert_array_equal(cache.get("model-a", ["y", "x"], encode), first[::-1])  # rows this object holds
+    assert calls == [2, 2] and (cache.hits, cache.misses) == (1, 3)
+
+
+def test_overlapping_text_sets_encode_only_their_new_texts(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def encode(texts):
+        calls.append(list(texts))
+        return np.array([[float(ord(t[0])), float(len(t))] for t in texts], dtype=np.float32)
+
+    cache = EmbeddingCache(tmp_path)
+    first = cache.get("m", ["a", "bb", "c"], encode)
+    second = cache.get("m", ["bb", "dd", "a", "dd"], encode)  # MLQA-R: each pair a different subset of a language's questions
+    assert calls == [["a", "bb", "c"], ["dd"]] and cache.encoded == 4
+    np.testing.assert_array_equal(second, np.stack([first[1], encode(["dd"])[0], first[0], encode(["dd"])[0]]))
+    fresh = EmbeddingCache(tmp_path)  # another process: the stored set is read from disk
+    np.testing.assert_array_equal(fresh.get("m", ["bb", "dd", "a", "dd"], encode), second)
+    assert (fresh.hits, fresh.encoded) == (1, 0)
 
 
 def test_pool_ranking_keeps_every_document_or_the_best_depth() -> None:

@@ -1,7 +1,10 @@
 """Embeddings cached per (model, text set): a pool encoded once serves every pair that ranks it.
 
 Entries are ``.npy`` files under ``$HARNESS_CACHE_DIR/embeddings``, keyed by the model's
-identity and the SHA-256 of the texts in order, written atomically.
+identity and the SHA-256 of the texts in order, written atomically. Within one cache object,
+every text is also remembered on its own: a text set that overlaps earlier ones (MLQA-R's
+queries, a different subset of a language's questions for each pair) encodes only its new texts,
+so a run over every pair encodes each text once.
 """
 from __future__ import annotations
 
@@ -31,21 +34,31 @@ class EmbeddingCache:
         self.root = Path(root) if root is not None else cache_dir() / "embeddings"
         self.hits = 0
         self.misses = 0
+        self.encoded = 0
+        """Texts encoded by this object (a text seen before in the same model is not encoded again)."""
+        self._rows: dict[str, dict[str, np.ndarray]] = {}
 
     def path(self, model_identity: str, texts: Sequence[str]) -> Path:
         key = hashlib.sha256(f"{model_identity}\n{texts_digest(texts)}".encode()).hexdigest()[:32]
         return self.root / f"{key}.npy"
 
     def get(self, model_identity: str, texts: Sequence[str], encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
-        """The cached matrix for these texts under this model, else ``encode(texts)`` stored."""
+        """The cached matrix for these texts under this model, else one built from the rows this
+        object already holds and ``encode`` of the texts it lacks (each once), then stored."""
         path = self.path(model_identity, texts)
+        rows = self._rows.setdefault(model_identity, {})
         if path.is_file():
             matrix = np.load(path)
             if matrix.shape[0] == len(texts):
                 self.hits += 1
+                rows.update(zip(texts, matrix))
                 return matrix
         self.misses += 1
-        matrix = encode(texts)
+        missing = list(dict.fromkeys(text for text in texts if text not in rows))
+        if missing:
+            rows.update(zip(missing, encode(missing)))
+            self.encoded += len(missing)
+        matrix = np.stack([rows[text] for text in texts]) if texts else encode(texts)
         with atomic_open(path, "wb", encoding=None) as out:
             np.save(out, matrix)
         return matrix

@@ -32,13 +32,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.errors import HarnessError
-from harness.models.backbone import DEFAULT_BACKBONE, Backbone, resolve_backbone
-from harness.models.registry import Param, Ranker
+from harness.models.backbone import Backbone, resolve_backbone
+from harness.models.neural_params import (  # noqa: F401 (COMMON_PARAMS, ENCODER_PARAMS: the adapters import them from here)
+    COMMON_PARAMS, CROSS_SAMPLINGS, DEFAULT_MAX_LENGTH, ENCODER_PARAMS, OFFICIAL_NEGATIVES, TRAINING_PRESETS,
+)
+from harness.models.registry import Ranker
 
 if TYPE_CHECKING:
     from harness.datasets.pairs import PairId
     from harness.datasets.records import Document, PairTask
     from harness.evaluation.run import Run
+    from harness.models.embedding_cache import EmbeddingCache
     from harness.models.saved import NeuralModel
     from harness.training.examples import TrainingSet
     from harness.training.loop import TrainingConfig, TrainingLog
@@ -51,40 +55,6 @@ DEFAULT_SOURCE = "msmarco"
 # Parameters that change how a trained model is used, not what is trained: left out of its cache key.
 RANKING_ONLY = ("device", "encode_batch_size", "first_stage_depth")
 
-DEFAULT_MAX_LENGTH = 128
-
-ENCODER_PARAMS: tuple[Param, ...] = (
-    Param("backbone", "str", DEFAULT_BACKBONE, "Hugging Face checkpoint: hub id or local folder (sentence-transformers folders too)"),
-    Param("pooling", "str", None, "bi-encoder pooling: mean, cls, max or lasttoken, as sentence-transformers computes them "
-          "(default: the checkpoint's sentence-transformers setting, else mean)"),
-    Param("query_prefix", "str", None, "text put before every query, e.g. 'query: ' "
-          "(default: the checkpoint's sentence-transformers query prompt, else none; an empty value for none)"),
-    Param("document_prefix", "str", None, "text put before every document, e.g. 'passage: ' "
-          "(default: the checkpoint's sentence-transformers document prompt, else none; an empty value for none)"),
-    Param("similarity", "str", "cosine", "bi-encoder score: cosine or dot (dot of unit vectors where the checkpoint normalises)"),
-    Param("max_length", "int", None, "tokens per text, prefix included (per query+document pair for cross) "
-          f"(default: the checkpoint's sentence-transformers max_seq_length, else {DEFAULT_MAX_LENGTH})"),
-    Param("encode_batch_size", "int", 128, "texts per inference batch"),
-    Param("device", "str", "auto", "auto (cuda if available), cpu, cuda, cuda:N"),
-)
-
-COMMON_PARAMS: tuple[Param, ...] = ENCODER_PARAMS + (
-    Param("architecture", "str", "bi", "bi (bi-encoder, ranks the pool) or cross (cross-encoder, re-ranks a first stage)"),
-    Param("train_data", "str", None, "training source: squad or msmarco (default: the dataset's track, squad for XQuAD-R/MLQA-R)"),
-    Param("train_limit", "int", None, "use only the first N training examples"),
-    Param("negatives", "int", None, "negatives per query: hard ones from the source, for cross filled from the batch (default: 0 bi, 3 cross)"),
-    Param("epochs", "int", 1, "training epochs; 0 ranks with the untrained backbone (the dense adapter does that without a training record)"),
-    Param("batch_size", "int", 32, "examples per forward pass (InfoNCE's in-batch negatives)"),
-    Param("learning_rate", "float", 2e-5, "AdamW peak learning rate"),
-    Param("weight_decay", "float", 0.01, "AdamW weight decay (none on biases and LayerNorm)"),
-    Param("warmup", "float", 0.1, "share of steps of linear warm-up"),
-    Param("grad_accumulation", "int", 1, "forward passes per optimizer step"),
-    Param("temperature", "float", 0.05, "InfoNCE temperature for unit-length embeddings"),
-    Param("mixed_precision", "str", "auto", "auto (bf16/fp16 on CUDA, none on CPU), no, bf16, fp16"),
-    Param("seed", "int", 0, "seed of shuffling, negatives, code-switching and initialisation"),
-    Param("first_stage_depth", "int", 100, "cross: BM25 candidates re-ranked where the protocol gives none"),
-)
-
 
 class EncoderRanker(Ranker):
     """Ranks with an encoder from ``backbone``: resolves it, builds the model with the encoder's
@@ -95,6 +65,7 @@ class EncoderRanker(Ranker):
         super().__init__(**params)
         self._models: dict[str, tuple[NeuralModel, str, dict[str, Any]]] = {}
         self._backbone: Backbone | None = None
+        self._embeddings: EmbeddingCache | None = None
 
     # -- what subclasses define -----------------------------------------------------------------
     @abstractmethod
@@ -200,7 +171,9 @@ class EncoderRanker(Ranker):
         from harness.models.dense_ranking import rank_candidates, rank_pool
         from harness.models.embedding_cache import EmbeddingCache
 
-        cache = EmbeddingCache()
+        if self._embeddings is None:  # one per ranker: each text of a run over many pairs is encoded once
+            self._embeddings = EmbeddingCache()
+        cache = self._embeddings
         settings = f"{identity}:{sorted(model.encoding().items())}"
         batch = self.params["encode_batch_size"]
 

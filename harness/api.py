@@ -21,6 +21,7 @@ from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)
 from harness.submissions import Submission, check_name
+from harness.codeswitch.command import codeswitch  # noqa: F401 (public API: harness.api.codeswitch)
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
 
@@ -32,6 +33,7 @@ def evaluate(
     pairs: str | Sequence[str] | None = None,
     setting: str | None = None,
     model_params: Mapping[str, Any] | None = None,
+    dataset_options: Mapping[str, str] | None = None,
     measures: str | Sequence[str] | None = None,
     tie_break: str = "trec_eval",
     compat: str = "trec_eval-10.0",
@@ -51,30 +53,34 @@ def evaluate(
     each finished pair is saved at once (merged under the submission's lock, so concurrent
     writers lose nothing), so an interrupted call loses at most the pair in progress and raises
     :class:`~harness.errors.Interrupted` saying how many it kept. ``download`` lets loaders
-    fetch missing official files (checksum-verified) into the data directory.
+    fetch missing official files (checksum-verified) into the data directory. ``dataset_options``
+    (``{"candidate_text": "sentence+context"}``, see ``list_datasets``) choose how pairs are built:
+    pairs record them, the default name includes them, and a submission holds one choice each.
     """
     from harness.datasets import get_dataset, resolve_pairs
+    from harness.datasets.options import check_stored, options_by_dataset
     from harness.models import get_model
 
     pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
+    options = options_by_dataset([get_dataset(d) for d in dict.fromkeys(p.dataset for p in pair_ids)], dataset_options)
     root = checked_data_dir(data_dir)
     chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
     compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     ranker = get_model(model, **dict(model_params or {}))
     ranker.data_dir = root  # before describe(): an adapter may pin files of the data directory (translate-test's lexicons)
     check_output_dir(submissions_dir, "--submissions")
-    submission = Submission.open_or_create(
-        submissions_dir, name or default_name(model, model_params), ranker.describe(), command or api_command(model, dataset, pairs, setting)
-    )
+    name = name or default_name(model, {**(model_params or {}), **(dataset_options or {})})
+    submission = Submission.open_or_create(submissions_dir, name, ranker.describe(), command or api_command(model, dataset, pairs, setting))
     check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
     report = Report([], submission)
     try:
         for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
+            check_stored(submission.meta, get_dataset(pair.dataset), options[pair.dataset], submission.root)
             if not force and submission.has_pair(pair) and holds_measures(submission, pair, chosen[pair]):
                 report.skipped.append(str(pair))
                 report.records.append(submission.pair_record(pair))
                 continue
-            task = get_dataset(pair.dataset).load(pair, root, download=download)
+            task = get_dataset(pair.dataset).task(pair, root, download=download, options=options[pair.dataset])
             started = time.perf_counter()
             run = ranker.rank(task, depth=task.depth, progress=progress)
             ranked = time.perf_counter()
@@ -297,47 +303,6 @@ def validate(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] |
     return validate_path(path, data_dir=checked_data_dir(data_dir))
 
 
-def codeswitch(
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
-    *,
-    method: str,
-    lexicons: Sequence[str | os.PathLike[str]],
-    p: float | None = None,
-    seed: int = 0,
-    policy: str | None = None,
-    query_lang: str | None = None,
-    doc_lang: str | None = None,
-):
-    """Write a code-switched copy of a training file (``query<TAB>positive[<TAB>negative...]``).
-
-    ``lexicons`` are paths, or ``LANG=PATH``: MUSE dictionaries named ``en-LANG.txt[.gz]`` for
-    ``bl-cs``/``ml-cs``, parallel-title files for ``wiki-cs``. ``p`` (default 0.5) and ``policy``
-    (default ``first``) apply to bl-cs and ml-cs, ``query_lang`` and ``doc_lang`` to bl-cs only;
-    given where they do not apply, they are refused. Returns a
-    :class:`~harness.codeswitch.training_file.SwitchReport` (shares of words switched per side).
-    """
-    from harness.codeswitch.training_file import switch_file
-    from harness.lexicons.english_lexicons import read_english_lexicons
-
-    check_output_file(target, "OUT")
-    if method != "bl-cs" and (query_lang is not None or doc_lang is not None):
-        raise HarnessError(f"--query-lang/--doc-lang apply to bl-cs only ({method} draws the languages itself)")
-    if method == "wiki-cs" and (p is not None or policy is not None):
-        raise HarnessError("--p/--policy do not apply to wiki-cs, which replaces every title match (p = 1, one title each)")
-    p, policy = 0.5 if p is None else p, policy or "first"
-    if seed < 0:
-        raise HarnessError(f"--seed {seed}: a seed is a non-negative integer")
-    if Path(source).resolve() == Path(target).resolve():
-        raise HarnessError(f"{target}: the output would overwrite the input; give another OUT")
-    if not 0 <= p <= 1:
-        raise HarnessError(f"--p {p}: a probability lies between 0 and 1")
-    loaded = read_english_lexicons(lexicons, "titles" if method == "wiki-cs" else "muse")
-    return switch_file(
-        source, target, method, loaded, p=p, seed=seed, policy=policy, query_lang=query_lang, doc_lang=doc_lang
-    )
-
-
 def leaderboard(
     out_dir: str | os.PathLike[str] = "leaderboards",
     *,
@@ -367,8 +332,8 @@ def leaderboard(
 
 
 def list_datasets(data_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
-    """One dict per registered dataset: id, languages, settings, default measures, sizes, and where
-    its files are expected under ``data_dir`` (default: $HARNESS_DATA_DIR, else ./data)."""
+    """One dict per registered dataset: id, languages, settings, default measures, sizes, options and
+    where its files are expected under ``data_dir`` (default: $HARNESS_DATA_DIR, else ./data)."""
     from harness.datasets import all_datasets
 
     root = checked_data_dir(data_dir)
@@ -387,7 +352,6 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
     from harness.atomic import atomic_write_text
 
     atomic_write_text(check_output_file(path), text if text.endswith("\n") else text + "\n")
-
 
 
 def list_models() -> list[dict[str, Any]]:

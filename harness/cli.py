@@ -78,6 +78,7 @@ def _eval(parser: argparse.ArgumentParser, args: argparse.Namespace, command: st
             pairs=args.pairs,
             setting=args.setting,
             model_params=_model_params(args),
+            dataset_options=_params(args.dataset_option, "--dataset-option"),
             measures=args.measures,
             tie_break=args.tie_break,
             compat=args.compat,
@@ -269,10 +270,10 @@ def _codeswitch(parser: argparse.ArgumentParser, args: argparse.Namespace, comma
     from harness import api
 
     # the parser's defaults stand for "not given": the API refuses an option where it does not apply
-    given = {option: getattr(args, option) if _given(parser, args, option) else None for option in ("p", "policy")}
+    given = {option: getattr(args, option) if _given(parser, args, option) else None for option in ("p", "policy", "tokenization", "matching")}
     report = api.codeswitch(
         args.source, args.target, method=args.method, lexicons=args.lexicon, seed=args.seed, **given,
-        query_lang=args.query_lang, doc_lang=args.doc_lang,
+        query_lang=args.query_lang, doc_lang=args.doc_lang, xx_languages=args.xx_languages.split(",") if args.xx_languages else None,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.summary())
     return 0
@@ -337,6 +338,9 @@ def _model_params(args: argparse.Namespace) -> dict[str, str]:
     return params
 
 
+_EXAMPLES = {"--param": "k1=1.2", "--meta": "description=...", "--dataset-option": "candidate_text=sentence+context"}
+
+
 def _params(pairs: Sequence[str], option: str = "--param") -> dict[str, str]:
     from harness.errors import HarnessError
 
@@ -344,7 +348,7 @@ def _params(pairs: Sequence[str], option: str = "--param") -> dict[str, str]:
     for item in pairs:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise HarnessError(f"{option} {item!r}: expected KEY=VALUE, e.g. {'k1=1.2' if option == '--param' else 'description=...'}")
+            raise HarnessError(f"{option} {item!r}: expected KEY=VALUE, e.g. {_EXAMPLES[option]}")
         out[key] = value
     return out
 

@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--setting", choices=["moir", "clir", "mlir"], help="keep only the pairs of one setting")
     ev.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a model parameter (repeatable), e.g. k1=1.2")
     ev.add_argument("--backbone", metavar="ID_OR_PATH", help="neural models: the Hugging Face checkpoint (same as --param backbone=...)")
+    ev.add_argument(
+        "--dataset-option", action="append", default=[], metavar="KEY=VALUE",
+        help="how the dataset's pairs are built (repeatable; see `harness datasets --format json`), "
+        "e.g. candidate_text=sentence+context (XQuAD-R, MLQA-R) or language_draw=hash (mMARCO)",
+    )
     ev.add_argument("--measures", help="comma-separated measures (ir-measures names, plus RankDistance), e.g. AP,nDCG@10,RR@10")
     ev.add_argument(
         "--tie-break",
@@ -165,8 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--p", type=float, default=0.5, help="replacement probability per word, 0 to 1 (bl-cs, ml-cs; default 0.5)")
     cs.add_argument("--seed", type=int, default=0)
     cs.add_argument("--policy", choices=["first", "all"], default="first", help="bl-cs, ml-cs: first translation, or one drawn among all")
-    cs.add_argument("--query-lang", help="bl-cs: the language queries are switched to (en: unchanged)")
-    cs.add_argument("--doc-lang", help="bl-cs: the language documents are switched to (en: unchanged)")
+    cs.add_argument("--query-lang", help="bl-cs: the language queries are switched to (en: unchanged; xx: each switched token into a language drawn from --xx-languages)")
+    cs.add_argument("--doc-lang", help="bl-cs: the language documents are switched to (en: unchanged; xx: as for --query-lang)")
+    cs.add_argument("--xx-languages", help="bl-cs: comma-separated languages an xx side draws from (default: every --lexicon's language)")
+    cs.add_argument("--tokenization", choices=["treebank", "regex"], default="treebank",
+                    help="bl-cs, ml-cs: NLTK Treebank tokens as the official code (default), or words replaced in place")
+    cs.add_argument("--matching", choices=["official", "tokens"], default="official",
+                    help="wiki-cs: the paper's notebook matching (default: substrings, longest first, NLTK stopwords) or whole-token matching")
     cs.add_argument("--format", choices=["table", "json"], default="table")
     cs.set_defaults(command="codeswitch")
 
@@ -194,8 +204,8 @@ def _add_compat(parser: argparse.ArgumentParser) -> None:
 
 # Which eval options apply in which mode; any other option given is refused with its reason.
 EVAL_MODES: dict[str, set[str]] = {
-    "--model": {"model", "dataset", "pairs", "setting", "param", "backbone", "measures", "tie_break", "compat", "data_dir",
-                "download", "name", "submissions", "force", "format", "quiet"},
+    "--model": {"model", "dataset", "pairs", "setting", "param", "backbone", "dataset_option", "measures", "tie_break", "compat",
+                "data_dir", "download", "name", "submissions", "force", "format", "quiet"},
     "--run with --qrels": {"run", "qrels", "measures", "tie_break", "compat", "per_query", "format"},
     "--run with --dataset": {"run", "dataset", "measures", "tie_break", "compat", "data_dir", "download", "name", "submissions",
                              "force", "per_query", "format"},
@@ -206,6 +216,7 @@ OPTION_PURPOSE = {
     "setting": "it picks pairs of a dataset for --model",
     "param": "it sets a parameter of a --model",
     "backbone": "it sets the checkpoint of a neural --model",
+    "dataset_option": "it changes the texts a --model ranks; a run is ranked already",
     "per_query": "per-query scores of --model go to the submission's per-query.tsv files",
     "data_dir": "a qrels file needs no data directory",
     "download": "a qrels file needs no dataset files",

@@ -77,15 +77,15 @@ def test_ml_cs_mixes_languages_within_one_text():
     assert len({w.rsplit("_", 1)[1] for w in short.split()}) > 1
 
 
-def test_wiki_cs_replaces_longest_titles_first_lowercased_and_skips_stopwords():
+def test_wiki_cs_token_matching_replaces_longest_titles_first_lowercased_and_skips_stopwords():
     titles = Lexicon("en", "de", {
         "new york": ("new york stadt",), "york": ("yorkshire",), "the": ("der",), "the beatles": ("die beatles",),
         "city": ("stadt",), "new york city marathon": ("never: over three words",),
     }, "fixture")
-    result = wiki_cs("The Beatles played New York City, then York; new, york. The end", titles)
+    result = wiki_cs("The Beatles played New York City, then York; new, york. The end", titles, matching="tokens")
     assert result.text == "die beatles played new york stadt stadt, then yorkshire; new, yorkshire. the end"
     assert result.switched == 2 + 2 + 1 + 1 + 1  # words inside replaced titles
-    assert wiki_cs("The Beatles", None).text == "The Beatles"  # English: the original text
+    assert wiki_cs("The Beatles", None, matching="tokens").text == "The Beatles"  # English: the original text
 
 
 def test_title_cleaning_and_the_title_file_reader(tmp_path):

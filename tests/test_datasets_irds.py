@@ -17,7 +17,7 @@ import pytest
 
 from harness.datasets import get_dataset, irds
 from harness.datasets.irds import CacheFile
-from harness.datasets.mmarco import SEEN, drawn_language
+from harness.datasets.language_draw import SEEN, drawn_language
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 
@@ -170,15 +170,27 @@ def test_mmarco_dutch_is_ir_datasets_dt(probe: dict) -> None:
     assert task["candidates"]["101"] == ["3", "4", "5", "6", "7"]
 
 
-def test_mmarco_mlir_languages_are_drawn_per_id(probe: dict) -> None:
+def test_mmarco_mlir_languages_are_the_papers_draw(probe: dict) -> None:
     task = probe["mmarco xx-xx"]
+    # random.seed(0); randint(0, 5) over passages 0..8,841,822, then over the dev/small queries 100..103 in file order
+    official = ["nl", "nl", "en", "it", "ru", "nl", "nl", "it", "nl", "it"]
+    assert task["documents"] == [[str(i), lang, f"{lang} passage {i}"] for i, lang in enumerate(official)]
+    assert task["queries"] == [["100", "de", "de query 100"], ["101", "ru", "ru query 101"], ["102", "nl", "nl query 102"]]
+    assert task["fetched"] == {d: [lang, text] for d, lang, text in task["documents"]}
+    assert task["collection_id"] == "mmarco/v2/xx-official" and task["collection_languages"] == list(SEEN)
+    assert task["notes"]["language_draw"]["method"] == "official" and task["notes"]["dataset_options"] == {"language_draw": "official"}
+    assert task["notes"]["query_languages"] == {"de": 1, "nl": 1, "ru": 1}
+
+
+def test_mmarco_mlir_hash_draw_is_per_id(probe: dict) -> None:
+    task = probe["mmarco xx-xx hash"]
     for qid, lang, text in task["queries"]:
         assert lang == drawn_language("query", qid) and text == f"{lang} query {qid}"
     for doc_id, lang, text in task["documents"]:
         assert lang == drawn_language("passage", doc_id) and text == f"{lang} passage {doc_id}"
     assert task["fetched"] == {d: [lang, text] for d, lang, text in task["documents"]}
-    assert task["collection_id"] == "mmarco/v2/xx" and task["collection_languages"] == list(SEEN)
-    assert task["notes"]["language_draw"]["seed"] == 0
+    assert task["collection_id"] == "mmarco/v2/xx-hash" and task["notes"]["language_draw"]["seed"] == 0
+    assert task["notes"]["dataset_options"] == {"language_draw": "hash"}
     assert len({lang for _, lang, _ in task["documents"]}) > 1
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.datasets.lareqa import CONTEXT_SEPARATOR, LareqaDataset, read_language
+from harness.datasets.lareqa import LareqaDataset, read_language
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError, InputFormatError
 
@@ -116,14 +116,6 @@ def test_mlir_pool_and_relevance_in_every_language_where_the_id_exists(data_dir:
     assert task.notes["relevant_per_query"] == [2, 3]
     assert task.measures == ("AP", "R@1", "R@10", "RankDistance")
     assert task.documents.get_many(["es-0-0-1", "nope"])["es-0-0-1"].text == "Es grande."
-
-
-def test_context_option_appends_the_paragraph(data_dir: Path) -> None:
-    task = toy_dataset().load(PairId("toy-r", "es", "es"), data_dir, with_context=True)
-    doc = next(iter(task.documents))
-    assert doc.text == "Berlín está en Alemania." + CONTEXT_SEPARATOR + "Berlín está en Alemania. Es grande."
-    assert task.documents.collection_id == "toy-r/es+context"
-    assert task.notes["candidate_text"] == "sentence + paragraph"
 
 
 def test_edge_cases_are_resolved_and_counted(tmp_path: Path) -> None:

@@ -66,17 +66,28 @@ def test_zero_shot_trains_once_on_english_and_flags_german_as_zero_shot(tiny_bac
 
 
 def test_bl_cs_trains_one_model_per_pair_switching_the_sides_the_spec_says(tiny_backbone, data_dir, tmp_path, cache) -> None:
+    import gzip
+
+    from harness.datasets import get_dataset
+
+    pool = [lang for lang in get_dataset("xquad-r").languages if lang != "en"]
+    for lang in pool:  # the MLIR pool's languages each need an EN->X lexicon (the toy has en-de and en-it)
+        path = data_dir / "muse" / f"en-{lang}.txt.gz"
+        if not path.exists():
+            path.write_bytes(gzip.compress(f"the\tthe_{lang}\nis\tis_{lang}\nhouse\thouse_{lang}\n".encode()))
     meta = evaluate("bl-cs", tiny_backbone, data_dir, tmp_path, "de-en,en-de,de-de,de-xx")
     models = trained_models(cache)
-    assert len(models) == 3  # de-xx switches documents to German too: the de-de model is reused
-    by_sides = {(m["training_data"]["query_langs"][0], m["training_data"]["doc_langs"][0]): m for m in models}
-    assert set(by_sides) == {("de", "en"), ("en", "de"), ("de", "de")}
+    assert len(models) == 4  # de-xx: German queries, documents switched per token into the pool's languages
+    by_sides = {(m["training_data"]["query_langs"][0], "+".join(m["training_data"]["doc_langs"])): m for m in models}
+    assert set(by_sides) == {("de", "en"), ("en", "de"), ("de", "de"), ("de", "+".join(["en", *pool]))}
     switching = {sides: m["training_data"]["notes"]["code_switching"] for sides, m in by_sides.items()}
     assert switching[("de", "en")]["query_switched"] > 0 and switching[("de", "en")]["document_switched"] == 0
     assert switching[("en", "de")]["query_switched"] == 0 and switching[("en", "de")]["document_switched"] > 0
-    assert all(s["p"] == 0.5 and s["seed"] == 0 for s in switching.values())
-    assert meta["training"]["languages"] == ["de", "en"]
-    assert meta["pairs"]["xquad-r/de-xx"]["run"]["model_key"] == meta["pairs"]["xquad-r/de-de"]["run"]["model_key"]
+    assert all(s["p"] == 0.5 and s["seed"] == 0 and s["tokenization"] == "treebank" for s in switching.values())
+    mixed = switching[("de", "+".join(["en", *pool]))]
+    assert mixed["languages"] == {"query": "de", "document": "+".join(pool)} and mixed["document_switched"] > 0
+    assert meta["training"]["languages"] == ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"]
+    assert meta["pairs"]["xquad-r/de-xx"]["run"]["model_key"] != meta["pairs"]["xquad-r/de-de"]["run"]["model_key"]
 
 
 def test_ml_cs_trains_one_model_that_mixes_languages(tiny_backbone, data_dir, tmp_path, cache) -> None:
@@ -95,7 +106,8 @@ def test_wiki_cs_needs_title_files_and_trains_one_model(tiny_backbone, data_dir,
     titles.write_text("River\tFluss\nThe House (film)\tDas Haus (Film)\nWater\tWasser\n", encoding="utf-8")
     meta = evaluate("wiki-cs", tiny_backbone, data_dir, tmp_path, "de-en,en-en", "--param", f"titles=de={titles}")
     [model] = trained_models(cache)
-    assert model["languages"] == ["de", "en"] and model["training_data"]["notes"]["code_switching"]["p"] == 1.0
+    switching = model["training_data"]["notes"]["code_switching"]
+    assert model["languages"] == ["de", "en"] and switching["p"] == 1.0 and switching["matching"] == "official"
     assert meta["pairs"]["xquad-r/de-en"]["run"]["zero_shot_languages"] == []
 
 

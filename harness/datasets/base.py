@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.datasets.options import NOTES_KEY, DatasetOption, options_by_dataset
 from harness.datasets.pairs import MULTILINGUAL, SETTINGS, PairId
 from harness.datasets.records import PairTask, Qrels, Query
 from harness.errors import HarnessError, did_you_mean
@@ -19,7 +20,9 @@ class Dataset(ABC):
     Subclasses set the class attributes (or instance attributes of the same names) and
     implement :meth:`standard_pairs`, :meth:`default_measures`, :meth:`expected_location`
     and :meth:`load`. ``query_sides`` / ``doc_sides`` say which languages (``xx`` included
-    where the dataset has a multilingual side) may stand on each side of a pair.
+    where the dataset has a multilingual side) may stand on each side of a pair. ``options``
+    are the choices its loader offers in how pairs are built: :meth:`load` takes each as a
+    keyword argument, and :meth:`task` checks, fills in and records them.
     """
 
     id: str
@@ -29,6 +32,7 @@ class Dataset(ABC):
     settings: tuple[str, ...]
     query_sides: tuple[str, ...]
     doc_sides: tuple[str, ...]
+    options: tuple[DatasetOption, ...] = ()
 
     @abstractmethod
     def standard_pairs(self) -> list[PairId]:
@@ -53,13 +57,22 @@ class Dataset(ABC):
         task serves to evaluate an existing run without the corpus. ``download`` allows fetching
         missing files; without it a missing file is a one-line :class:`HarnessError`."""
 
+    def task(self, pair: PairId, data_dir: Path, *, download: bool = False, options: Mapping[str, str] | None = None) -> PairTask:
+        """:meth:`load` with this dataset's ``options`` (given ones checked, the others at their
+        defaults), recorded in the task's notes."""
+        resolved = options_by_dataset([self], options)[self.id]
+        task = self.load(pair, data_dir, download=download, **resolved)
+        if resolved:
+            task.notes[NOTES_KEY] = resolved
+        return task
+
     def queries_and_qrels(self, pair: PairId, data_dir: Path, *, download: bool = False) -> tuple[Sequence[Query], Qrels]:
         """Just what evaluating a run needs; never opens the documents."""
         task = self.load(pair, data_dir, download=download)
         return task.queries, task.qrels
 
     def describe(self, data_dir: Path) -> dict[str, Any]:
-        """Id, title, languages, settings, default measures, pair count, sizes and expected location."""
+        """Id, title, languages, settings, default measures, pair count, sizes, options and expected location."""
         return {
             "id": self.id,
             "title": self.title,
@@ -68,6 +81,7 @@ class Dataset(ABC):
             "default_measures": {s: list(self.default_measures(s)) for s in self.settings},
             "pairs": len(self.standard_pairs()),
             "sizes": self.sizes,
+            "options": [option.as_dict() for option in self.options],
             "expected_location": self.expected_location(data_dir),
         }
 

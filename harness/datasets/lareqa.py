@@ -18,9 +18,14 @@ Edge cases, none of which occurs in the official files (the counts go into ``Pai
 - a question id twice in one file, or ``sentences`` and ``sentence_breaks`` of different
   lengths: the file is malformed and loading fails (relevance would be ambiguous).
 
-Candidate text is ``sentences[i]`` as published. The spans are used only to place answers:
-in XQuAD-R ``tr`` two spans of one paragraph do not match its (mis-encoded) context text,
-but the published sentences are right.
+Candidate text (the dataset option ``candidate_text``): ``sentence``, ``sentences[i]`` as
+published (the default), or ``sentence+context``, the sentence followed by its whole paragraph with
+newlines removed, as XTREME encodes LAReQA candidates for zero-shot retrieval
+(``google-research/xtreme:third_party/evaluate_retrieval.py``: ``(sentence + context).replace("\\n", "")``,
+no separator). LAReQA's published mAP (0.29-0.66) come from candidates read with their paragraph
+(fine-tuned models read them as two segments, which a one-text document cannot carry). The spans are
+used only to place answers: in XQuAD-R ``tr`` two spans of one paragraph do not match its
+(mis-encoded) context text, but the published sentences are right, so both texts start from them.
 """
 from __future__ import annotations
 
@@ -34,11 +39,18 @@ from typing import Any
 
 from harness.datasets.base import Dataset
 from harness.datasets.download import fetch_verified
+from harness.datasets.options import DatasetOption, resolve
 from harness.datasets.pairs import MULTILINGUAL, PairId
 from harness.datasets.records import Document, DocumentCollection, PairTask, Query
 from harness.errors import HarnessError, InputFormatError
 
-CONTEXT_SEPARATOR = "\n\n"
+CANDIDATE_TEXT = DatasetOption(
+    "candidate_text",
+    ("sentence", "sentence+context"),
+    "sentence",
+    "what a candidate's text is: the answer sentence alone, or followed by its paragraph without newlines (XTREME's zero-shot LAReQA input)",
+    "ours (sentence+context: google-research/xtreme third_party/evaluate_retrieval.py)",
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,11 @@ class LareqaLanguage:
     issues: Mapping[str, int] = field(default_factory=dict)
     """Counts of the edge cases described in the module docstring (only non-zero ones)."""
 
-    def documents(self, with_context: bool = False) -> list[Document]:
-        """The candidates: the sentence alone, or followed by its whole paragraph as context."""
-        if with_context:
-            return [
-                Document(cid, f"{text}{CONTEXT_SEPARATOR}{self.paragraphs[p]}", self.lang) for cid, text, p in self.sentences
-            ]
+    def documents(self, candidate_text: str = "sentence") -> list[Document]:
+        """The candidates: the sentence alone, or (``sentence+context``) followed by its whole
+        paragraph, newlines removed, as XTREME's ``(sentence + context).replace("\\n", "")``."""
+        if candidate_text == "sentence+context":
+            return [Document(cid, (text + self.paragraphs[p]).replace("\n", ""), self.lang) for cid, text, p in self.sentences]
         return [Document(cid, text, self.lang) for cid, text, _ in self.sentences]
 
 
@@ -159,6 +170,7 @@ class LareqaDataset(Dataset):
     sha256: Mapping[str, str]
     sizes: dict[str, Any] | None = None
     settings: tuple[str, ...] = ("moir", "clir", "mlir")
+    options = (CANDIDATE_TEXT,)
 
     @property
     def query_sides(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -198,9 +210,10 @@ class LareqaDataset(Dataset):
             fetch_verified(url, path, self.sha256[lang])
         return read_language(path, lang)
 
-    def load(self, pair: PairId, data_dir: Path, *, download: bool = False, with_context: bool = False) -> PairTask:
-        """The task of ``pair``; ``with_context`` appends each sentence's paragraph to its text."""
+    def load(self, pair: PairId, data_dir: Path, *, download: bool = False, candidate_text: str = CANDIDATE_TEXT.default) -> PairTask:
+        """The task of ``pair``; ``candidate_text`` (sentence or sentence+context) is each candidate's text."""
         self.check_pair(pair)
+        candidate_text = resolve(self, {CANDIDATE_TEXT.name: candidate_text})[CANDIDATE_TEXT.name]
         doc_langs = self.languages if pair.doc_lang == MULTILINGUAL else (pair.doc_lang,)
         files = {lang: self.language(lang, data_dir, download=download) for lang in dict.fromkeys((pair.query_lang, *doc_langs))}
         asked = files[pair.query_lang]
@@ -211,13 +224,13 @@ class LareqaDataset(Dataset):
             if relevant:
                 queries.append(Query(qid, text, pair.query_lang))
                 qrels[qid] = relevant
-        documents = [doc for lang in doc_langs for doc in files[lang].documents(with_context)]
-        suffix = "+context" if with_context else ""
+        documents = [doc for lang in doc_langs for doc in files[lang].documents(candidate_text)]
+        suffix = "+context" if candidate_text == "sentence+context" else ""
         collection = DocumentCollection.from_documents(f"{self.id}/{pair.doc_lang}{suffix}", documents)
         notes: dict[str, object] = {
             "queries": len(queries),
             "candidates": len(documents),
-            "candidate_text": "sentence + paragraph" if with_context else "sentence",
+            "candidate_text": candidate_text,
             "query_ids": "question ids, shared across languages",
         }
         if pair.setting == "clir":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -13,12 +14,13 @@ from harness.lexicons.titles import read_titles
 KINDS = ("muse", "titles")
 
 
-def read_english_lexicons(specs: Iterable[str | os.PathLike[str]], kind: str) -> dict[str, Lexicon]:
+def read_english_lexicons(specs: Iterable[str | os.PathLike[str]], kind: str, *, matching: str = "tokens") -> dict[str, Lexicon]:
     """One lexicon per target language from ``PATH`` or ``LANG=PATH`` items: MUSE dictionaries
-    (languages from the ``en-LANG.txt[.gz]`` name unless given) or parallel-title files."""
+    (languages from the ``en-LANG.txt[.gz]`` name unless given) or parallel-title files, read for
+    Wiki-CS's ``matching``."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    read = read_titles if kind == "titles" else read_muse
+    read = partial(read_titles, matching=matching) if kind == "titles" else read_muse
     loaded: dict[str, Lexicon] = {}
     for item in specs:
         lang, _, path = str(item).rpartition("=") if "=" in str(item) else ("", "", str(item))

@@ -6,6 +6,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.codeswitch.tokens import TOKENIZATIONS
+from harness.errors import HarnessError
+from harness.lexicons.titles import MATCHINGS
 from harness.models.neural import NeuralRanker
 from harness.models.registry import Param
 
@@ -13,17 +16,38 @@ if TYPE_CHECKING:
     from harness.lexicons.lexicon import Lexicon
     from harness.training.examples import TrainingSet
 
+CLWE_CODE = "paper: mainlp/CodeSwitchCLIR@729dff8:src/train_data/codeswitch_clwe.py"
+# the seen languages besides English (src/utils/language_pairs.py: short2long without en and xx),
+# which the official code switches every xx side to
+PAPER_LANGUAGES = "de,it,nl,ru,ar"
+
 SWITCH_PARAMS = (
-    Param("p", "float", 0.5, "probability of replacing a word that the lexicon translates"),
-    Param("policy", "str", "first", "translation of a word with several entries: first or all (drawn uniformly)"),
-    Param("lexicon_dir", "str", None, "folder of MUSE dictionaries en-X.txt.gz (default: DATA_DIR/muse)"),
+    Param("p", "float", 0.5, "probability of replacing a token that the lexicon translates",
+          f"{CLWE_CODE} (its translation probability; 0.5 is the paper's main setting, SPEC 4)"),
+    Param("policy", "str", "first", "translation of a word with several entries: first or all (drawn uniformly)",
+          "ours (the paper's induced lexicon has one translation per word; a MUSE dictionary lists several)"),
+    Param("lexicon_dir", "str", None, "folder of MUSE dictionaries en-X.txt.gz (default: DATA_DIR/muse)",
+          "ours (the paper induced its lexicons as nearest neighbours in aligned MUSE embeddings; the MUSE dictionaries stand in)"),
+    Param("tokenization", "str", "treebank", "treebank (NLTK's Treebank tokens, detokenized after switching) or regex "
+          "(words replaced in place, spacing and punctuation kept)", CLWE_CODE),
 )
+
+
+def split_languages(text: str | None) -> list[str]:
+    """The non-English languages of a comma-separated parameter, sorted and unique."""
+    return sorted({lang.strip() for lang in (text or "").split(",") if lang.strip()} - {"en"})
 
 
 class CodeSwitchedRanker(NeuralRanker):
     """A neural adapter that trains on code-switched copies of its English training set."""
 
     method: str
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        for key, allowed in (("tokenization", TOKENIZATIONS), ("matching", MATCHINGS)):
+            if key in params and params[key] not in allowed:
+                raise HarnessError(f"model {self.name!r}: {key} must be one of {', '.join(allowed)}, not {params[key]!r}")
 
     def muse(self, languages: Sequence[str]) -> dict[str, Lexicon]:
         """EN->X MUSE lexicons for ``languages`` (English itself needs none)."""
@@ -36,7 +60,8 @@ class CodeSwitchedRanker(NeuralRanker):
     def switched(
         self, english: TrainingSet, lexicons: Mapping[str, Lexicon], query_langs: Sequence[str], doc_langs: Sequence[str], **sides: Any
     ) -> TrainingSet:
-        """``english`` switched by this adapter's method; ``sides`` are BL-CS's query/doc languages."""
+        """``english`` switched by this adapter's method; ``sides`` are BL-CS's query/doc languages
+        and the languages its xx side draws from."""
         from harness.codeswitch.training_file import switch_examples
 
         if not lexicons:
@@ -44,7 +69,7 @@ class CodeSwitchedRanker(NeuralRanker):
         p = self.params
         examples, report = switch_examples(
             english.examples, self.method, lexicons, p=p.get("p", 1.0), seed=p["seed"], policy=p.get("policy", "first"),
-            source=english.source, **sides,
+            tokenization=p.get("tokenization", "treebank"), matching=p.get("matching", "official"), source=english.source, **sides,
         )
         switching = {k: v for k, v in report.to_dict().items() if k not in ("source", "target")}
         switching["lexicons"] = [{**lexicon, "origin": self.recorded_origin(lexicon["origin"])} for lexicon in switching["lexicons"]]

@@ -26,13 +26,17 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import HarnessError
 from harness.models.neural import COMMON_PARAMS, NeuralRanker
 from harness.models.registry import ModelSpec, Param
+from harness.training.presets import Preset, PresetFamily
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from harness.training.examples import TrainingExample, TrainingSet
 
-PRESETS: dict[str, dict[str, Any]] = {"cpu": {"learning_rate": 2e-5, "batch_size": 32}, "paper": {"learning_rate": 3e-5, "batch_size": 100}}
+PRESETS = PresetFamily(
+    (Preset("cpu", {"learning_rate": 2e-5, "batch_size": 32}, "ours"), Preset("paper", {"learning_rate": 3e-5, "batch_size": 100}, "paper: training setup")),
+    default="cpu",
+)
 PAPER_DATA = (
     "not available offline: the paper trains on mMARCO and in-house translations of six QA sets "
     "(ar zh en de es ru th tr hi); this model trains on translated SQuAD dev instead"
@@ -72,6 +76,11 @@ _DESCRIPTIONS = {
     "learning_rate": "AdamW peak learning rate (default: the preset's, cpu 2e-5, paper 3e-5)",
     "temperature": "temperature of Eq. 1 for unit-length embeddings",
     "seed": "seed of the item order, the batches' languages, the negatives, the subset and initialisation",
+    # the shared descriptions name the code-switching presets; this adapter's defaults are its own
+    "epochs": "training epochs; 0 ranks with the untrained backbone",
+    "weight_decay": "AdamW weight decay (none on biases and LayerNorm)",
+    "warmup": "share of steps of linear warm-up",
+    "mixed_precision": "auto (bf16/fp16 on CUDA, none on CPU), no, bf16, fp16",
 }
 PARAMS: tuple[Param, ...] = tuple(
     replace(param, default=_COMMON[param.name][0], origin=_COMMON[param.name][1], description=_DESCRIPTIONS.get(param.name, param.description))
@@ -90,17 +99,15 @@ PARAMS: tuple[Param, ...] = tuple(
 class HybridBatch(NeuralRanker):
     name = "hybrid-batch"
     scope = "all"
+    presets = PRESETS
 
     def __init__(self, **params: Any) -> None:
-        if params["preset"] not in PRESETS:
-            raise HarnessError(f"model {self.name!r}: preset must be one of {', '.join(PRESETS)}, not {params['preset']!r}")
         if params["negatives"] < 1 and not params["in_batch_negatives"]:
             raise HarnessError(f"model {self.name!r}: Eq. 1 needs hard negatives: set negatives >= 1 or in_batch_negatives=true")
         from harness.training.hybrid_sampler import monolingual_share
 
         monolingual_share(params["batching"], params["alpha"])
-        preset = PRESETS[params["preset"]]
-        super().__init__(**{**params, "architecture": "bi", **{k: v for k, v in preset.items() if params[k] is None}})
+        super().__init__(**{**params, "architecture": "bi"})
 
     def languages(self) -> tuple[str, ...]:
         from harness.training.data import squad

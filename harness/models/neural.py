@@ -12,6 +12,8 @@ all pairs ignore the pair). Everything else is here and identical for every adap
   the entry's metadata records the data and the languages it saw;
 - embeddings cached per (model, text set), one set per document language, so the MLIR pool
   reuses the monolingual collections' embeddings;
+- the parameters (:mod:`.neural_params`), unset ones filled from the ``preset``: ``cpu`` (the
+  harness's defaults) or ``paper`` (the code-switching paper's official cross-encoder training);
 - the encoder's settings: each parameter given (``pooling``, ``query_prefix``,
   ``document_prefix``, ``max_length``), else what a sentence-transformers checkpoint declares,
   else the harness's default; they are part of the system's description, of the model-cache and
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from harness.models.saved import NeuralModel
     from harness.training.examples import TrainingSet
     from harness.training.loop import TrainingConfig, TrainingLog
+    from harness.training.presets import PresetFamily
 
 ARCHITECTURES = ("bi", "cross")
 ENGLISH = "en"
@@ -226,11 +229,21 @@ class NeuralRanker(EncoderRanker):
 
     scope: ClassVar[str]
     """``pair``: one model per language pair; ``all``: one model for every pair."""
+    presets: ClassVar[PresetFamily] = TRAINING_PRESETS
+    """What ``preset`` names: parameters left unset (``None``) take the chosen preset's values."""
 
     def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        if params["architecture"] not in ARCHITECTURES:
-            raise HarnessError(f"model {self.name!r}: architecture must be one of {', '.join(ARCHITECTURES)}, not {params['architecture']!r}")
+        super().__init__(**self.presets.resolve(self.name, params))
+        architecture, sampling = self.params["architecture"], self.params.get("cross_sampling")
+        if architecture not in ARCHITECTURES:
+            raise HarnessError(f"model {self.name!r}: architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}")
+        if sampling not in (None, *CROSS_SAMPLINGS):
+            raise HarnessError(f"model {self.name!r}: cross_sampling must be one of {', '.join(CROSS_SAMPLINGS)}, not {sampling!r}")
+        if sampling == "official" and (architecture != "cross" or self.negatives() < 1):
+            raise HarnessError(
+                f"model {self.name!r}: cross_sampling=official trains a cross-encoder pointwise on 1 positive to negatives >= 1 "
+                f"(here architecture={architecture}, negatives={self.negatives()}); give architecture=cross or cross_sampling=batch"
+            )
 
     # -- what adapters define -------------------------------------------------------------
     @abstractmethod
@@ -245,6 +258,8 @@ class NeuralRanker(EncoderRanker):
     def describe(self) -> dict[str, Any]:
         described = super().describe()
         described.update({"seed": self.params["seed"], "training_data": self.training_description()})
+        if "preset" in self.params:
+            described["preset"] = self.presets.describe(self.name, self.params["preset"], self.params)
         return described
 
     def architecture(self) -> str:
@@ -254,9 +269,17 @@ class NeuralRanker(EncoderRanker):
         """The training source for ``pair``'s dataset: the parameter, else the dataset's track."""
         return self.params["train_data"] or TRACK_SOURCES.get(pair.dataset, DEFAULT_SOURCE)
 
+    def cross_sampling(self) -> str:
+        """How a cross-encoder's training pairs are drawn: batch or official (see COMMON_PARAMS)."""
+        return self.params.get("cross_sampling") or "batch"
+
     def negatives(self) -> int:
         given = self.params["negatives"]
-        return given if given is not None else (3 if self.params["architecture"] == "cross" else 0)
+        if given is not None:
+            return given
+        if self.cross_sampling() == "official":
+            return OFFICIAL_NEGATIVES
+        return 3 if self.params["architecture"] == "cross" else 0
 
     def training_data_dir(self) -> Path:
         from harness.paths import data_dir
@@ -264,13 +287,17 @@ class NeuralRanker(EncoderRanker):
         return self.data_dir if self.data_dir is not None else data_dir()
 
     def load_source(self, pair: PairId, query_lang: str = ENGLISH, doc_lang: str = ENGLISH) -> TrainingSet:
-        """``query_lang``->``doc_lang`` examples of this pair's training source, cut to ``train_limit``."""
+        """``query_lang``->``doc_lang`` examples of this pair's training source, cut to ``train_limit``;
+        with ``cross_sampling=official`` made pointwise from one negative each, as the paper's code does."""
         from harness.training.data import load_training_set
+        from harness.training.data.pointwise import pointwise
 
-        return load_training_set(
+        official = self.cross_sampling() == "official"
+        training = load_training_set(
             self.source(pair), self.training_data_dir(), query_lang=query_lang, doc_lang=doc_lang,
-            negatives=self.negatives(), seed=self.params["seed"], limit=self.params["train_limit"],
+            negatives=1 if official else self.negatives(), seed=self.params["seed"], limit=self.params["train_limit"],
         )
+        return pointwise(training, self.negatives()) if official else training
 
     def build(self) -> NeuralModel:
         """A fresh model from the backbone with this adapter's architecture settings; a head the
@@ -281,7 +308,7 @@ class NeuralRanker(EncoderRanker):
 
         torch.manual_seed(self.params["seed"])
         if self.params["architecture"] == "cross":
-            return CrossEncoder.from_backbone(self.backbone, **self.encoder_settings(), negatives=self.negatives())
+            return CrossEncoder.from_backbone(self.backbone, **self.encoder_settings(), negatives=self.negatives(), sampling=self.cross_sampling())
         return super().build()
 
     def bi_training_settings(self) -> dict[str, Any]:
@@ -298,11 +325,10 @@ class NeuralRanker(EncoderRanker):
     def training_config(self) -> TrainingConfig:
         from harness.training.loop import TrainingConfig
 
-        p = self.params
-        return TrainingConfig(
-            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"], weight_decay=p["weight_decay"],
-            warmup=p["warmup"], grad_accumulation=p["grad_accumulation"], mixed_precision=p["mixed_precision"], seed=p["seed"],
-        )
+        fields = ("epochs", "max_steps", "batch_size", "learning_rate", "weight_decay", "warmup", "warmup_steps", "grad_accumulation",
+                  "mixed_precision", "seed")
+        # unset: a step count in place of its alternative (max_steps for epochs...), or a parameter this adapter lacks
+        return TrainingConfig(**{name: self.params[name] for name in fields if self.params.get(name) is not None})
 
     def weights_fingerprint(self) -> str:
         """What the trained weights start from, for the model's cache key (the backbone's weights)."""
@@ -348,9 +374,10 @@ class NeuralRanker(EncoderRanker):
 
     def training_record(self, metadata: Mapping[str, Any], pair_langs: Sequence[str]) -> dict[str, Any]:
         """The training data, the languages it held, the pair's languages it lacked (zero-shot) and
-        the training log; all ``None`` for the untrained backbone (``epochs=0``)."""
+        the training log; all ``None`` for the untrained backbone (``epochs=0``); the preset where the adapter has one."""
         seen = metadata.get("languages")
         return {
+            **({"preset": self.params["preset"]} if "preset" in self.params else {}),
             "training_data": metadata.get("training_data"),
             "training_languages": seen,
             "zero_shot_languages": None if seen is None else [lang for lang in pair_langs if lang not in seen],

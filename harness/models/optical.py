@@ -30,7 +30,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.models.backbone import DEFAULT_BACKBONE, Backbone, resolve_backbone
-from harness.models.neural import COMMON_PARAMS, DEFAULT_MAX_LENGTH, ENGLISH, NeuralRanker
+from harness.models.neural import COMMON_PARAMS, DEFAULT_MAX_LENGTH, ENGLISH, TRAINING_PRESETS, NeuralRanker
 from harness.models.registry import ModelSpec, Param
 
 STUDENT = "intfloat/multilingual-e5-small"
@@ -64,8 +64,12 @@ _INHERITED: dict[str, tuple[str, dict[str, Any]]] = {
     "mixed_precision": ("ours", {}),
     "seed": ("ours", {"description": "seed of the bitext limit, the shuffling and the ranking batches"}),
 }
+# the shared training parameters default to "the preset's"; optical has no preset: the CPU one's values, stated
+_CPU = TRAINING_PRESETS.get("optical", "cpu").values
 PARAMS: tuple[Param, ...] = tuple(
-    replace(p, origin=_INHERITED[p.name][0], **_INHERITED[p.name][1]) for p in COMMON_PARAMS if p.name in _INHERITED
+    replace(p, origin=_INHERITED[p.name][0], **{"default": _CPU.get(p.name, p.default), "description": p.description.split(" (default: the preset")[0],
+                                                  **_INHERITED[p.name][1]})
+    for p in COMMON_PARAMS if p.name in _INHERITED
 ) + (
     Param("teacher", "str", TEACHER, "the frozen English retrieval model (hub id or folder); the student takes its ranking settings", GUESS),
     Param("teacher_layer", "int", -1, "teacher hidden state whose tokens are transported: 0 embeddings, k the k-th layer, -1 the last", GUESS),

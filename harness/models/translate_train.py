@@ -3,8 +3,11 @@
 The pairs come from the track source's translations (LAReQA track: the translated SQuAD dev
 sets joined to English by question id; mMARCO track: mMARCO's translations). ``per_pair=true``
 trains one model per pair X->Y (for an MLIR pool X->xx: X queries with documents in every pool
-language the source has); ``per_pair=false`` trains one model on every X->Y combination of the
-source's languages. A pair whose languages the source lacks fails naming what it has.
+language the source has; for a multilingual query side xx->Y, as mMARCO's xx-en and xx-xx:
+queries in every language the source has, since no collection shows which languages the
+queries will be in; the training data's notes say so); ``per_pair=false`` trains one model on
+every X->Y combination of the source's languages. A pair whose languages the source lacks fails
+naming what it has.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ class TranslateTrain(NeuralRanker):
         source = self.source(pair)
         have = get_source(source).languages
         if self.params["per_pair"]:
-            query_langs = [pair.query_lang]
+            query_langs = list(have) if pair.query_lang == MULTILINGUAL else [pair.query_lang]
             doc_langs = [lang for lang in document_langs if lang in have] if pair.doc_lang == MULTILINGUAL else [pair.doc_lang]
         else:
             query_langs = doc_langs = list(have)
@@ -42,10 +45,18 @@ class TranslateTrain(NeuralRanker):
                 f"{source} provides {', '.join(sorted(have))}"
             )
         parts = [self.load_source(pair, q, d) for q in query_langs for d in doc_langs]
-        return parts[0] if len(parts) == 1 else merge(parts, f"translate-train({source}: {len(parts)} pairs)")
+        training = parts[0] if len(parts) == 1 else merge(parts, f"translate-train({source}: {len(parts)} pairs)")
+        if self.params["per_pair"] and pair.query_lang == MULTILINGUAL:
+            note = f"xx query side: queries in every language of {source} ({', '.join(query_langs)})"
+            training = training.with_examples(training.examples, notes={**training.notes, "query_side": note})
+        return training
 
     def training_description(self) -> dict[str, Any]:
-        return {"scope": self.scope, "pairs": "translated pairs of the track source: X->Y per pair, or every combination of its languages"}
+        return {
+            "scope": self.scope,
+            "pairs": "translated pairs of the track source: X->Y per pair (an xx query side: queries in every language of the source; "
+            "an xx document pool: documents in each pool language the source has), or every combination of its languages",
+        }
 
 
 MODEL = ModelSpec(

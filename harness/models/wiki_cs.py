@@ -1,7 +1,13 @@
-"""wiki-cs (SPEC 4): one model for all pairs, trained on English pairs in which every 1-3-word
-n-gram that is a Wikipedia title is replaced by its parallel title (longest first, p = 1), the
-query and document language drawn uniformly per instance from English and the title languages.
-No title dictionary ships offline: ``titles`` names the files (``LANG=PATH``, comma-separated)."""
+"""wiki-cs (SPEC 4): one model for all pairs, trained on English pairs in which the 1-3-word
+n-grams that are Wikipedia titles are replaced by their parallel titles (p = 1), the query and
+document language drawn uniformly per instance from English and the title languages.
+
+``matching=official`` (the default) reads the titles and replaces them as the paper's notebook
+does (mainlp/CodeSwitchCLIR@729dff8:src/train_data/codeswitch_wiki_1.ipynb: the foreign title
+cleaned, the last duplicate kept, whitespace tokens, n-grams by character length, substring
+replacement, NLTK's English stopwords); ``matching=tokens`` is the harness's word matching
+(:mod:`harness.codeswitch.wiki`). No title dictionary ships offline: ``titles`` names the files
+(``LANG=PATH``, comma-separated)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,6 +17,8 @@ from harness.errors import HarnessError
 from harness.models.codeswitched import CodeSwitchedRanker
 from harness.models.neural import COMMON_PARAMS
 from harness.models.registry import ModelSpec, Param
+
+NOTEBOOK = "paper: mainlp/CodeSwitchCLIR@729dff8:src/train_data/codeswitch_wiki_1.ipynb"
 
 
 class WikiCodeSwitching(CodeSwitchedRanker):
@@ -27,17 +35,26 @@ class WikiCodeSwitching(CodeSwitchedRanker):
     def training_set(self, pair, document_langs: Sequence[str]):
         from harness.lexicons.english_lexicons import read_english_lexicons
 
-        titles = read_english_lexicons(self.title_files(), "titles")
+        titles = read_english_lexicons(self.title_files(), "titles", matching=self.params["matching"])
         seen = ["en", *sorted(titles)]
         return self.switched(self.load_source(pair), titles, seen, seen)
 
     def training_description(self) -> dict[str, Any]:
-        return {"scope": self.scope, "pairs": "en-en of the track source; title n-grams replaced, languages drawn per instance", "titles": self.title_files()}
+        return {
+            "scope": self.scope, "pairs": "en-en of the track source; title n-grams replaced, languages drawn per instance",
+            "titles": self.title_files(), "matching": self.params["matching"],
+        }
 
 
 MODEL = ModelSpec(
     "wiki-cs",
     "Wikipedia-title code-switching: one model for all pairs, title n-grams replaced by parallel titles",
-    COMMON_PARAMS + (Param("titles", "str", None, "parallel-title files, LANG=PATH comma-separated (required)"),),
+    COMMON_PARAMS + (
+        Param("titles", "str", None, "parallel-title files, LANG=PATH comma-separated (required)",
+              "ours (the paper used the linguatools wikititles-2014 files, not available offline)"),
+        Param("matching", "str", "official", "official (the notebook's: foreign title cleaned, last duplicate kept, whitespace "
+              "n-grams longest first by characters, substring replacement, NLTK stopwords) or tokens (both titles cleaned, "
+              "words, longest first left to right without overlap, scikit-learn stopwords)", NOTEBOOK),
+    ),
     WikiCodeSwitching,
 )

@@ -6,6 +6,10 @@ it (bf16, else fp16 with loss scaling, on CUDA; full precision on CPU), and one 
 shuffling and every other random choice. The model brings its loss: ``model.training_loss(examples)``.
 Examples are shuffled into batches each epoch, unless they come as :class:`PlannedBatches` (a
 sampler that composes its batches itself, e.g. hybrid batching): then they are visited as planned.
+Training lasts ``epochs`` epochs, or ``max_steps`` optimizer steps (a fresh shuffle each epoch, as
+many as the steps need, the last one cut short); warm-up is a share of the steps, or
+``warmup_steps`` steps, as the code-switching paper's trainer counts both (Hugging Face
+``max_steps``/``warmup_steps``).
 """
 from __future__ import annotations
 
@@ -49,6 +53,10 @@ class TrainingConfig:
     max_grad_norm: float = 1.0
     mixed_precision: str = "auto"
     seed: int = 0
+    max_steps: int | None = None
+    """Optimizer steps to take, in place of ``epochs``."""
+    warmup_steps: int | None = None
+    """Warm-up steps, in place of the share ``warmup``."""
 
     def __post_init__(self) -> None:
         if self.mixed_precision not in PRECISIONS:
@@ -58,10 +66,21 @@ class TrainingConfig:
                 raise HarnessError(f"training parameter {name} must be {'>= 0' if name == 'epochs' else '>= 1'}, got {getattr(self, name)}")
         if not 0.0 <= self.warmup <= 1.0:
             raise HarnessError(f"warmup is a share of the steps in [0, 1], got {self.warmup}")
+        for name, least in (("max_steps", 1), ("warmup_steps", 0)):
+            if getattr(self, name) is not None and getattr(self, name) < least:
+                raise HarnessError(f"training parameter {name} must be >= {least}, got {getattr(self, name)}")
+        if self.max_steps is not None and self.epochs == 0:
+            raise HarnessError("max_steps replaces epochs: epochs=0 (no training) and max_steps contradict each other")
 
     def steps(self, examples: int) -> int:
         """Optimizer steps for ``examples`` training examples."""
+        if self.max_steps is not None:
+            return self.max_steps
         return self.epochs * math.ceil(math.ceil(examples / self.batch_size) / self.grad_accumulation)
+
+    def warmup_for(self, total: int) -> int:
+        """Warm-up steps of a run of ``total`` optimizer steps."""
+        return self.warmup_steps if self.warmup_steps is not None else round(self.warmup * total)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,15 +171,18 @@ def epoch_orders(count: int, seed: int) -> Iterator[np.ndarray]:
 
 
 def epoch_batches(examples: Sequence[TrainingExample], config: TrainingConfig) -> tuple[int, Iterator[list[list[TrainingExample]]]]:
-    """The optimizer steps :func:`train` takes and each of the ``config.epochs`` epochs' batches: a
-    plan's as planned, else a fresh permutation of ``examples`` cut into ``batch_size`` runs."""
+    """The optimizer steps :func:`train` takes and each epoch's batches (``config.epochs`` of them,
+    or endless under ``max_steps``): a plan's as planned, else a fresh permutation of ``examples``
+    cut into ``batch_size`` runs."""
     if isinstance(examples, PlannedBatches):
+        if config.max_steps is not None:
+            raise HarnessError("planned batches fix their own steps; max_steps does not apply to them")
         if len(examples.epochs) != config.epochs:
             raise HarnessError(f"the planned batches cover {len(examples.epochs)} epochs; the training asks for {config.epochs}")
         return sum(math.ceil(len(sizes) / config.grad_accumulation) for sizes in examples.epochs), examples.batches()
 
     def shuffled() -> Iterator[list[list[TrainingExample]]]:
-        for order in itertools.islice(epoch_orders(len(examples), config.seed), config.epochs):
+        for order in itertools.islice(epoch_orders(len(examples), config.seed), None if config.max_steps else config.epochs):
             yield [[examples[i] for i in order[first : first + config.batch_size].tolist()] for first in range(0, len(order), config.batch_size)]
 
     return config.steps(len(examples)), shuffled()
@@ -179,7 +201,7 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
 
     total, per_epoch = epoch_batches(examples, config)
     optimizer = torch.optim.AdamW(parameter_groups(model, config.weight_decay), lr=config.learning_rate)
-    schedule = get_linear_schedule_with_warmup(optimizer, round(config.warmup * total), total)
+    schedule = get_linear_schedule_with_warmup(optimizer, config.warmup_for(total), total)
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     model.train()
@@ -188,6 +210,8 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
     steps = iter(bar)
     for batches in per_epoch:
         for first in range(0, len(batches), config.grad_accumulation):
+            if log.steps == total:  # max_steps reached within this epoch (without it, epochs end on their own)
+                break
             group = batches[first : first + config.grad_accumulation]
             step_loss = 0.0
             for batch in group:
@@ -207,6 +231,8 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
             next(steps, None)
             if progress and hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{step_loss:.4f}", refresh=False)
+        if log.steps == total:
+            break
     log.seconds = time.perf_counter() - started
     model.train(False)
     return log

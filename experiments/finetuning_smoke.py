@@ -1,9 +1,11 @@
 """Does fine-tuning move a backbone's numbers? A short real run of every training adapter
 (zero-shot, BL-CS, ML-CS, translate-train) on a backbone, against that backbone used as it is
-(``dense``), on a few XQuAD-R pairs. Issue 12's check that the multilingual backbone trains.
+(``dense``), on a few XQuAD-R pairs. Issue 12's check that the multilingual backbone trains;
+``--adapters`` runs others (issue 13's methods against zero-shot on the same backbone).
 
-    .venv/bin/python experiments/finetuning_smoke.py        # multilingual-e5-small, es-en and zh-es: ~40 min on 2 CPU cores
-    .venv/bin/python experiments/finetuning_smoke.py --backbone sentence-transformers/all-MiniLM-L6-v2 --pairs de-en
+    .venv/bin/python experiments/finetuning_smoke.py --train-limit 800 --batch-size 16   # e5, es-en and zh-es: ~40 min on 2 CPU cores
+    .venv/bin/python experiments/finetuning_smoke.py --train-limit 800 --batch-size 16 \
+        --adapters zero-shot,translate-test,hybrid-batch,optical --extra optical:bitext_limit=800
 
 The pairs default to languages that every adapter can train for (translate-train needs translated
 SQuAD: es, it, zh). These are short runs (``--train-limit`` examples, one epoch by default), not
@@ -24,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from harness import api  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 
-ADAPTERS = ("dense", "zero-shot", "bl-cs", "ml-cs", "translate-train")
+ADAPTERS = "dense,zero-shot,bl-cs,ml-cs,translate-train"
 MEASURES = ("AP", "R@1", "R@10")
 
 
@@ -40,14 +42,23 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--adapters", default=ADAPTERS, help="comma-separated adapters, in order")
+    parser.add_argument("--extra", action="append", default=[], metavar="ADAPTER:KEY=VALUE", help="a parameter for one adapter; repeatable")
     args = parser.parse_args()
+    extra: dict[str, dict[str, str]] = {}
+    for item in args.extra:
+        adapter, _, assignment = item.partition(":")
+        key, _, value = assignment.partition("=")
+        if not (adapter and key and value):
+            parser.error(f"--extra {item!r}: expected ADAPTER:KEY=VALUE")
+        extra.setdefault(adapter, {})[key] = value
     label = args.backbone.rstrip("/").rsplit("/", 1)[-1].lower()
     encoding = {"backbone": args.backbone, "device": args.device}
     training = {**encoding, "train_limit": args.train_limit, "epochs": args.epochs, "batch_size": args.batch_size,
                 "learning_rate": args.learning_rate, "seed": args.seed}
     rows: dict[str, dict[str, dict]] = {}
-    for adapter in ADAPTERS:
-        params = encoding if adapter == "dense" else training
+    for adapter in args.adapters.split(","):
+        params = {**(encoding if adapter == "dense" else training), **extra.get(adapter, {})}
         name = f"smoke-{label}-{adapter}"
         command = f"harness eval --model {adapter} --dataset xquad-r --pairs {args.pairs} --name {name} " + " ".join(
             f"--param {k}={v}" for k, v in params.items())

@@ -70,7 +70,7 @@ def evaluate(
     ranker.data_dir = root  # before describe(): an adapter may pin files of the data directory (translate-test's lexicons)
     check_output_dir(submissions_dir, "--submissions")
     name = name or default_name(model, {**(model_params or {}), **(dataset_options or {})})
-    submission = Submission.open_or_create(submissions_dir, name, ranker.describe(), command or api_command(model, dataset, pairs, setting))
+    submission = Submission.open_or_create(submissions_dir, name, ranker.describe(), command or api_command(model, dataset, pairs, setting, model_params, dataset_options))
     check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
     report = Report([], submission)
     try:

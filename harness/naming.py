@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,19 @@ def default_name(model: str, params: Mapping[str, Any] | None) -> str:
     return name
 
 
-def api_command(model: str, dataset: str, pairs, setting) -> str:
+def api_command(
+    model: str, dataset: str, pairs, setting, model_params: Mapping[str, Any] | None = None, dataset_options: Mapping[str, Any] | None = None,
+) -> str:
     """The CLI command equivalent to an API call, recorded with the submission it made."""
     parts = ["harness", "eval", "--model", model, "--dataset", dataset]
     if pairs:
         parts += ["--pairs", ",".join(comma_joined(pairs).split(","))]
     if setting:
         parts += ["--setting", setting]
-    return " ".join(parts)
+    for flag, values in (("--param", model_params), ("--dataset-option", dataset_options)):
+        for key, value in (values or {}).items():
+            parts += [flag, f"{key}={value}"]
+    return shlex.join(parts)
 
 
 def comma_joined(value: str | Sequence[str] | None) -> str | None:

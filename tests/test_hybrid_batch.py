@@ -226,3 +226,21 @@ def test_real_parallel_items_hold_every_language(real_data_dir: Path) -> None:
     assert len(items) == notes["parallel_items"] == 1504
     assert notes["items_per_language"] == {"en": 9380, "es": 4786, "it": 6117, "zh": 3445}
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in item["zh"].query + item["zh"].positive) for item in items[:50])
+
+
+def test_passages_take_their_own_token_limit(tiny_backbone: Path) -> None:
+    import numpy as np
+
+    long_passage = "the river flows through the old city " * 20
+    plain = get_model("hybrid-batch", backbone=str(tiny_backbone), max_length=32)
+    split = get_model("hybrid-batch", backbone=str(tiny_backbone), max_length=32, document_max_length=8)
+    assert "document_max_length" not in plain.encoder_settings() and split.encoder_settings()["document_max_length"] == 8
+    one, two = plain.build().eval(), split.build().eval()
+    two.load_state_dict(one.state_dict())
+    assert (two.side_max_length("query"), two.side_max_length("document")) == (32, 8)
+    np.testing.assert_allclose(two.encode([long_passage], "query"), one.encode([long_passage], "query"), atol=1e-6)  # queries keep max_length
+    assert not np.allclose(two.encode([long_passage], "document"), one.encode([long_passage], "document"), atol=1e-3)  # passages are cut at 8
+    from harness.models.bi_encoder import BiEncoder
+
+    short = BiEncoder(one.transformer, one.tokenizer, max_length=8, query_prefix="Query: ", document_prefix="Passage: ")
+    np.testing.assert_allclose(two.encode([long_passage], "document"), short.encode([long_passage], "document"), atol=1e-6)

@@ -28,7 +28,7 @@ class BiEncoder(TransformerRanker):
     def __init__(
         self, transformer, tokenizer, *, pooling: str = "mean", similarity: str = "cosine", normalize: bool = False, max_length: int = 128,
         temperature: float = 0.05, query_prefix: str = "", document_prefix: str = "", include_prompt: bool = True,
-        in_batch_negatives: bool = True,
+        in_batch_negatives: bool = True, document_max_length: int | None = None,
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
@@ -42,6 +42,8 @@ class BiEncoder(TransformerRanker):
         self.prefixes = {"query": query_prefix, "document": document_prefix}
         self.include_prompt = include_prompt
         self.in_batch_negatives = in_batch_negatives
+        self.document_max_length = document_max_length
+        """Tokens per document where it differs from ``max_length`` (which then limits queries only)."""
 
     @classmethod
     def from_backbone(cls, backbone: Backbone, **settings: Any) -> "BiEncoder":
@@ -49,10 +51,16 @@ class BiEncoder(TransformerRanker):
 
     def encoding(self) -> dict[str, Any]:
         """Everything besides the weights that determines the embeddings (cache keys, run metadata)."""
-        return {
+        encoding = {
             "pooling": self.pooling, "similarity": self.similarity, "normalize": self.normalize, "max_length": self.max_length,
             "query_prefix": self.prefixes["query"], "document_prefix": self.prefixes["document"], "include_prompt": self.include_prompt,
         }
+        # only where set: a model with one limit keeps the cache keys it always had
+        return encoding if self.document_max_length is None else {**encoding, "document_max_length": self.document_max_length}
+
+    def side_max_length(self, side: str) -> int:
+        """Tokens per text of ``side`` (query or document), prefix included."""
+        return self.document_max_length if side == "document" and self.document_max_length is not None else self.max_length
 
     def settings(self) -> dict[str, Any]:
         """The constructor's settings, as the saved model stores them."""
@@ -81,7 +89,7 @@ class BiEncoder(TransformerRanker):
         return [prompt + text for text in texts]
 
     def embed_texts(self, texts: Sequence[str], side: str) -> torch.Tensor:
-        features = self.tokenizer(self.prompted(texts, side), truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+        features = self.tokenizer(self.prompted(texts, side), truncation=True, max_length=self.side_max_length(side), padding=True, return_tensors="pt")
         return self.embed(self.on_device(features), side)
 
     def encode(self, texts: Sequence[str], side: str, *, batch_size: int = 128, progress: bool = False, label: str = "encode") -> np.ndarray:
@@ -89,7 +97,7 @@ class BiEncoder(TransformerRanker):
         (batched by length, no gradients)."""
         return self.infer(
             self.prompted(texts, side), lambda features: self.embed(features, side), (self.transformer.config.hidden_size,),
-            batch_size=batch_size, progress=progress, label=label,
+            batch_size=batch_size, progress=progress, label=label, max_length=self.side_max_length(side),
         )
 
     def training_loss(self, examples: Sequence[TrainingExample]) -> torch.Tensor:

@@ -69,7 +69,8 @@ _DESCRIPTIONS = {
     "pooling": "bi-encoder pooling: mean, cls, max or lasttoken, as sentence-transformers computes them",
     "query_prefix": "text put before every query (an empty value for none)",
     "document_prefix": "text put before every passage (an empty value for none)",
-    "max_length": "tokens per text, prefix included (default: the checkpoint's sentence-transformers max_seq_length, else 128)",
+    "max_length": "tokens per query, and per passage unless document_max_length is given, prefix included "
+                  "(default: the checkpoint's sentence-transformers max_seq_length, else 128)",
     "train_limit": "use only N parallel items (English question ids), drawn by seed",
     "negatives": "hard negatives per query (other sentences of the positive's paragraph, in the passage's language)",
     "batch_size": "triplets per batch (default: the preset's, cpu 32, paper 100)",
@@ -92,6 +93,7 @@ PARAMS: tuple[Param, ...] = tuple(
     Param("in_batch_negatives", "bool", False, "add the other queries' positives to Eq. 1's negatives", "paper: Eq. 1 (without them)"),
     Param("languages", "str", None, "training languages, comma-separated (default: every language of the source: en, es, it, zh)",
           "ours (the paper's ar zh en de es ru th tr hi are not available offline)"),
+    Param("document_max_length", "int", None, "tokens per passage, prefix included (default: max_length)", "ours (the paper leaves the lengths open)"),
     Param("preset", "str", "cpu", "training preset: cpu (the harness's defaults) or paper (lr 3e-5, batch 100, AdamW, weight decay 0.01)", OURS),
 )
 
@@ -118,6 +120,12 @@ class HybridBatch(NeuralRanker):
         if missing or not languages:
             raise HarnessError(f"model {self.name!r}: no parallel training data for {', '.join(missing) or 'no language'}: squad provides {', '.join(squad.LANGUAGES)}")
         return languages
+
+    def encoder_settings(self) -> dict[str, Any]:
+        """The shared settings, with a passage length of its own where ``document_max_length`` is given."""
+        settings = super().encoder_settings()
+        limit = self.params["document_max_length"]
+        return settings if limit is None else {**settings, "document_max_length": limit}
 
     def bi_training_settings(self) -> dict[str, Any]:
         return {**super().bi_training_settings(), "in_batch_negatives": self.params["in_batch_negatives"]}

@@ -40,14 +40,16 @@ class TransformerRanker(torch.nn.Module):
         batch_size: int,
         progress: bool,
         label: str,
+        max_length: int | None = None,
     ) -> np.ndarray:
         """float32 ``forward(batch)`` rows for ``texts`` (or (a, b) pairs) in their order: batched
-        by token count, in eval mode without gradients (the training mode is restored after)."""
+        by token count, cut to ``max_length`` (default the model's), in eval mode without
+        gradients (the training mode is restored after)."""
         was_training = self.training
         self.eval()
         try:
             out = np.empty((len(texts), *row_shape), dtype=np.float32)
-            batches = length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size)
+            batches = length_sorted_batches(self.tokenizer, texts, max_length or self.max_length, batch_size)
             for positions, features in progress_bar(batches, progress, label, total=-(-len(texts) // batch_size), unit="batch"):
                 out[positions] = forward(self.on_device(features)).float().cpu().numpy()
         finally:

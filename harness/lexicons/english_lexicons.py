@@ -31,13 +31,17 @@ def read_english_lexicons(specs: Iterable[str | os.PathLike[str]], kind: str, *,
     return loaded
 
 
+def muse_path(muse_dir: str | os.PathLike[str], source: str, target: str) -> Path:
+    """The MUSE dictionary ``SOURCE-TARGET.txt.gz`` (or ``.txt``) in ``muse_dir``."""
+    candidates = [Path(muse_dir) / f"{source}-{target}.txt.gz", Path(muse_dir) / f"{source}-{target}.txt"]
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is None:
+        raise HarnessError(
+            f"no MUSE dictionary for {source}->{target}: expected {candidates[0]} (the MUSE 'full' dictionary, one '{source}<TAB>{target}' pair a line)"
+        )
+    return found
+
+
 def muse_paths(muse_dir: str | os.PathLike[str], languages: Iterable[str]) -> list[Path]:
     """The MUSE dictionaries ``en-X.txt.gz`` (or ``.txt``) of ``languages`` in ``muse_dir``."""
-    paths = []
-    for lang in languages:
-        candidates = [Path(muse_dir) / f"en-{lang}.txt.gz", Path(muse_dir) / f"en-{lang}.txt"]
-        found = next((path for path in candidates if path.is_file()), None)
-        if found is None:
-            raise HarnessError(f"no MUSE dictionary for en->{lang}: expected {candidates[0]} (the MUSE 'full' dictionary, one 'en<TAB>{lang}' pair a line)")
-        paths.append(found)
-    return paths
+    return [muse_path(muse_dir, "en", lang) for lang in languages]

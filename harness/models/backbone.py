@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, InputFormatError
+from harness.hashing import update_from_file
 from harness.models.offline_e5 import offline_checkpoint, offline_provenance
 
 DEFAULT_BACKBONE = "sentence-transformers/all-MiniLM-L6-v2"
@@ -276,8 +277,6 @@ def _fingerprint(location: str) -> str:
     for name in WEIGHT_FILES:
         weights = folder / name
         if weights.is_file():
-            with weights.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 22), b""):
-                    digest.update(block)
+            update_from_file(digest, weights)
             break
     return digest.hexdigest()[:16]

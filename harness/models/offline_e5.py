@@ -27,6 +27,7 @@ import numpy as np
 
 from harness.errors import HarnessError, InputFormatError
 from harness.folder_lock import folder_lock
+from harness.hashing import update_from_file
 from harness.paths import cache_dir
 
 E5_HUB_ID = "intfloat/multilingual-e5-small"
@@ -275,9 +276,7 @@ def _digest_of(stats: tuple[tuple[str, int, int], ...]) -> str:
     """Memo of :func:`_digest`; sizes and mtimes in its key catch a reinstalled package."""
     digest = hashlib.sha256()
     for path, _, _ in stats:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 22), b""):
-                digest.update(block)
+        update_from_file(digest, path)
     return digest.hexdigest()
 
 

@@ -25,12 +25,13 @@ English text is left untouched, as the released code skips English.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.hashing import file_sha256
+from harness.lexicons.english_lexicons import muse_path
 from harness.lexicons.lexicon import Lexicon
 from harness.lexicons.muse import read_muse
 from harness.lexicons.treebank import detokenize, tokenize
@@ -44,23 +45,6 @@ CHOICES = {
     "first": "the first translation listed",
 }
 SUFFIXES = (".txt.gz", ".txt")
-
-
-def english_lexicon_path(folder: Path, lang: str) -> Path:
-    """The MUSE dictionary ``LANG-en.txt.gz`` (or ``.txt``) in ``folder`` (``en-en`` for English's word ranks)."""
-    candidates = [folder / f"{lang}-{ENGLISH}{suffix}" for suffix in SUFFIXES]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        raise HarnessError(f"no MUSE dictionary for {lang}->en: expected {candidates[0]} (one '{lang}<TAB>en' pair a line)")
-    return found
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def translation_table(lexicon: Lexicon, ranks: Mapping[str, int] | None) -> dict[str, str]:
@@ -94,7 +78,7 @@ class LexiconTranslator(Translator):
     def table(self, lang: str) -> dict[str, str]:
         """``lang``'s lowercase words to their chosen English translation, built once."""
         if lang not in self._tables:
-            lexicon = read_muse(english_lexicon_path(self.folder, lang), lang, ENGLISH)
+            lexicon = read_muse(muse_path(self.folder, lang, ENGLISH), lang, ENGLISH)
             self._used[lang] = lexicon
             self._tables[lang] = translation_table(lexicon, self.english_ranks() if self.choice == "frequent" else None)
         return self._tables[lang]
@@ -102,7 +86,7 @@ class LexiconTranslator(Translator):
     def english_ranks(self) -> dict[str, int]:
         """English words by frequency rank: their order in MUSE's en-en dictionary."""
         if self._ranks is None:
-            self._rank_source = read_muse(english_lexicon_path(self.folder, ENGLISH), ENGLISH, ENGLISH)
+            self._rank_source = read_muse(muse_path(self.folder, ENGLISH, ENGLISH), ENGLISH, ENGLISH)
             self._ranks = {word: rank for rank, word in enumerate(self._rank_source.entries)}
         return self._ranks
 

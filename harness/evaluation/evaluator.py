@@ -22,11 +22,13 @@ from ir_measures.providers.base import Provider
 
 from harness.errors import HarnessError
 from harness.evaluation.compat import COMPAT_NOTES, DEFAULT_COMPAT, normalize_compat, ranking_scores
-from harness.evaluation.kernels import RankedJudgments, kernel_for
+from harness.evaluation.judged_rows import JudgedQueries, JudgedRanking, evaluated_queries, judge_ordered_rows
+from harness.evaluation.kernels import kernel_for
 from harness.evaluation.measures import Measure, ir_provider, parse_measures
 from harness.evaluation.rank_distance import DEFINITION as RANK_DISTANCE_DEFINITION
 from harness.evaluation.rank_distance import rank_distance
-from harness.evaluation.ranking import TIE_ORDERS, first_duplicate, offsets_from_lengths, rank_run, take_queries
+from harness.evaluation.ranking import TIE_ORDERS, encode, first_duplicate, rank_run, take_queries
+from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.run import Run
 from harness.evaluation.trec import GRADE_MAX, GRADE_MIN
 
@@ -67,7 +69,7 @@ class Evaluation:
 
 
 def evaluate(
-    run: Run,
+    run: Run | ScoreMatrix,
     qrels: Mapping[str, Mapping[str, int]],
     measures: str | Iterable[str | Measure],
     *,
@@ -77,6 +79,9 @@ def evaluate(
     compat: str = DEFAULT_COMPAT,
 ) -> Evaluation:
     """Score ``run`` against ``qrels`` (``{qid: {docid: grade}}``) on ``measures``.
+
+    ``run`` is a :class:`Run` or a :class:`ScoreMatrix` (a dense ranker's scores, evaluated
+    without being turned into rows; same numbers).
 
     ``tie_break="trec_eval"`` orders each query by score descending, then document id
     descending; ``"rank"`` keeps the run file's rank order (needs ranks). With
@@ -89,47 +94,52 @@ def evaluate(
     """
     compat = normalize_compat(compat)
     chosen = parse_measures(measures)
-    scores = ranking_scores(np.asarray(run.scores, dtype=np.float64), compat, run.name)
-    ranking = rank_run(dataclasses.replace(run, scores=scores), tie_break)
-    doc_ids = np.asarray(run.doc_ids, dtype=object)
-    duplicate = first_duplicate(doc_ids[ranking.order], ranking.offsets)
-    if duplicate is not None:
-        raise HarnessError(f"run {run.name!r}: document {duplicate[1]!r} appears twice for query {ranking.query_ids[duplicate[0]]!r}")
-
     judged = {qid: docs for qid, docs in qrels.items() if docs}
     _check_grades(judged)
-    run_index = {qid: i for i, qid in enumerate(ranking.query_ids.tolist())}
-    missing = sorted(qid for qid in judged if qid not in run_index)
-    query_ids = sorted(judged) if missing_as_zero else sorted(qid for qid in judged if qid in run_index)
+    ranking = run.judged_ranking(judged, tie_break, compat, missing_as_zero) if isinstance(run, ScoreMatrix) else _judged_run(run, judged, tie_break, compat, missing_as_zero)
+    query_ids = ranking.query_ids
     if not query_ids:
         raise HarnessError(
-            f"nothing to evaluate: the qrels judge {len(judged)} queries and the run has {len(run_index)}, none in common"
+            f"nothing to evaluate: the qrels judge {len(judged)} queries and the run has {len(ranking.unjudged_run_queries)}, none in common"
         )
-    groups = np.fromiter((run_index.get(qid, -1) for qid in query_ids), dtype=np.int64, count=len(query_ids))
-    rows, offsets = take_queries(ranking.offsets, ranking.order, groups)
-    ranked_docs = doc_ids[rows]
-    judgments = _join(ranked_docs, offsets, query_ids, judged)
-
     values: dict[str, np.ndarray] = {}
     for measure in chosen:
         if measure.ir_measure is None:
-            values[measure.name] = rank_distance(judgments, ranked_docs, query_ids, judged, pool)
+            values[measure.name] = rank_distance(ranking.judgments, query_ids, judged, pool, ranking.ranked_documents)
         elif (kernel := kernel_for(measure.ir_measure, compat)) is not None:
-            values[measure.name] = kernel(judgments, measure.ir_measure)
+            values[measure.name] = kernel(ranking.judgments, measure.ir_measure)
     others = [measure for measure in chosen if measure.name not in values]
     if others:
-        values.update(_ir_measures_values(others, ranked_docs, offsets, query_ids, judged))
+        values.update(_ir_measures_values(others, *ranking.ranked_documents(), query_ids, judged))
 
     return Evaluation(
         measures=[measure.name for measure in chosen],
         aggregate={measure.name: measure.aggregate(values[measure.name]) for measure in chosen},
         per_query={measure.name: dict(zip(query_ids, values[measure.name].tolist())) for measure in chosen},
         num_queries=len(query_ids),
-        unjudged_run_queries=[qid for qid in run_index if qid not in judged],
-        missing_run_queries=missing,
+        unjudged_run_queries=ranking.unjudged_run_queries,
+        missing_run_queries=ranking.missing_run_queries,
         ties=ranking.ties,
         semantics=_semantics(chosen, tie_break, missing_as_zero, compat),
     )
+
+
+def _judged_run(run: Run, judged: Mapping[str, Mapping[str, int]], tie_break: str, compat: str, missing_as_zero: bool) -> JudgedRanking:
+    """A run's rows in the pinned order, checked for duplicates, and its judged rows."""
+    scores = ranking_scores(np.asarray(run.scores, dtype=np.float64), compat, run.name)
+    ranking = rank_run(dataclasses.replace(run, scores=scores), tie_break)
+    doc_codes, doc_vocabulary = encode(run.doc_ids)
+    duplicate = first_duplicate(ranking.codes, doc_codes, doc_vocabulary, ranking.query_ids, ranking.order)
+    if duplicate is not None:
+        raise HarnessError(f"run {run.name!r}: document {duplicate[1]!r} appears twice for query {duplicate[0]!r}")
+    run_query_ids = ranking.query_ids.tolist()
+    query_ids, missing, unjudged = evaluated_queries(run_query_ids, judged, missing_as_zero)
+    run_index = {qid: i for i, qid in enumerate(run_query_ids)}
+    groups = np.fromiter((run_index.get(qid, -1) for qid in query_ids), dtype=np.int64, count=len(query_ids))
+    rows, offsets = take_queries(ranking.offsets, ranking.order, groups)
+    ranked_codes = doc_codes[rows]
+    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), ranked_codes, doc_vocabulary, offsets)
+    return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (doc_vocabulary[ranked_codes], offsets))
 
 
 def _check_grades(qrels: Mapping[str, Mapping[str, int]]) -> None:
@@ -138,27 +148,6 @@ def _check_grades(qrels: Mapping[str, Mapping[str, int]]) -> None:
         for doc, grade in docs.items():
             if not (isinstance(grade, (int, np.integer)) and not isinstance(grade, bool) and GRADE_MIN <= grade <= GRADE_MAX):
                 raise HarnessError(f"qrels: query {qid!r} document {doc!r} has grade {grade!r}; a grade is an integer from {GRADE_MIN} to {GRADE_MAX}")
-
-
-def _join(
-    ranked_docs: np.ndarray, offsets: np.ndarray, query_ids: Sequence[str], judged: Mapping[str, Mapping[str, int]]
-) -> RankedJudgments:
-    """Attach grades to the ranked rows: a C-speed membership pass per query, then look-ups for the hits only."""
-    grades = np.zeros(len(ranked_docs), dtype=np.int64)
-    is_judged = np.zeros(len(ranked_docs), dtype=bool)
-    for i, qid in enumerate(query_ids):
-        start, stop = int(offsets[i]), int(offsets[i + 1])
-        if start == stop:
-            continue
-        judgments = judged[qid]
-        docs = ranked_docs[start:stop].tolist()
-        hits = np.flatnonzero(np.fromiter(map(judgments.__contains__, docs), dtype=bool, count=len(docs)))
-        grades[start + hits] = [judgments[docs[k]] for k in hits.tolist()]
-        is_judged[start + hits] = grades[start + hits] >= 0  # trec_eval: a negative grade is in the pool but unjudged
-    per_query = [sorted(judged[qid].values(), reverse=True) for qid in query_ids]
-    qrel_offsets = offsets_from_lengths(np.array([len(values) for values in per_query], dtype=np.int64))
-    qrel_grades = np.fromiter(itertools.chain.from_iterable(per_query), dtype=np.int64, count=int(qrel_offsets[-1]))
-    return RankedJudgments(offsets, grades, qrel_offsets, qrel_grades, is_judged)
 
 
 def _ir_measures_values(

@@ -24,24 +24,29 @@ from harness.evaluation.ranking import offsets_from_lengths
 
 @dataclass
 class RankedJudgments:
-    """Each evaluated query's ranked rows with their grades, and its judged grades.
+    """Each evaluated query's judged rows at their ranks, and its judged grades.
 
-    Query ``i`` owns rows ``offsets[i]:offsets[i+1]`` (best first; a query missing from the
-    run has none) and judgments ``qrel_offsets[i]:qrel_offsets[i+1]`` of ``qrel_grades``
-    (sorted descending). ``grades`` is 0 for unjudged rows; ``judged`` marks the rows judged with
-    a grade >= 0 (trec_eval takes a negative grade for "in the pool, but unjudged").
+    Only rows whose document the qrels list are kept: an unjudged row adds nothing to any of
+    these measures but its rank, which the kept rows carry. Query ``i`` owns rows
+    ``offsets[i]:offsets[i+1]`` (in rank order; a query missing from the run has none) and
+    judgments ``qrel_offsets[i]:qrel_offsets[i+1]`` of ``qrel_grades`` (sorted descending).
+    ``rank`` is each row's 1-based rank in the whole ranking; ``judged`` marks the rows judged
+    with a grade >= 0 (trec_eval takes a negative grade for "in the pool, but unjudged").
     """
 
     offsets: np.ndarray
     grades: np.ndarray
+    rank: np.ndarray
     qrel_offsets: np.ndarray
     qrel_grades: np.ndarray
     judged: np.ndarray
 
     def judged_only(self) -> "RankedJudgments":
-        """The same queries with their unjudged rows removed (trec_eval ``-J``, ``judged_only=True``)."""
+        """The same queries with their unjudged rows removed and the rest ranked again (trec_eval ``-J``)."""
         offsets = offsets_from_lengths(np.bincount(self.row_query[self.judged], minlength=self.num_queries))
-        return RankedJudgments(offsets, self.grades[self.judged], self.qrel_offsets, self.qrel_grades, self.judged[self.judged])
+        rank = np.arange(1, int(offsets[-1]) + 1, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
+        keep = self.judged
+        return RankedJudgments(offsets, self.grades[keep], rank, self.qrel_offsets, self.qrel_grades, self.judged[keep])
 
     @property
     def num_queries(self) -> int:
@@ -50,11 +55,6 @@ class RankedJudgments:
     @cached_property
     def row_query(self) -> np.ndarray:
         return np.repeat(np.arange(self.num_queries), np.diff(self.offsets))
-
-    @cached_property
-    def rank(self) -> np.ndarray:
-        """1-based rank of each row within its query."""
-        return np.arange(1, len(self.grades) + 1, dtype=np.int64) - self.offsets[:-1][self.row_query]
 
     @cached_property
     def qrel_query(self) -> np.ndarray:

@@ -10,7 +10,7 @@ order (document id descending). A query with fewer than two relevant candidates 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -27,12 +27,16 @@ DEFINITION = (
 
 def rank_distance(
     judged: RankedJudgments,
-    ranked_doc_ids: np.ndarray,
     query_ids: Sequence[str],
     qrels: Mapping[str, Mapping[str, int]],
     pool: Iterable[str] | None,
+    ranked_documents: Callable[[], tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
-    """Per-query rank distance for the queries of ``judged`` (named by ``query_ids``, in order)."""
+    """Per-query rank distance for the queries of ``judged`` (named by ``query_ids``, in order).
+
+    ``ranked_documents()`` gives every query's ranked document ids and their offsets; it is
+    asked for only when a relevant document was not retrieved.
+    """
     relevant = judged.grades >= RELEVANT_GRADE
     lowest = np.full(judged.num_queries, np.inf)
     highest = np.full(judged.num_queries, -np.inf)
@@ -48,8 +52,9 @@ def rank_distance(
                 "their ranks need the collection's document ids (pass pool=...)"
             )
         ranks = _UnretrievedRanks(pool)
+        ranked_doc_ids, offsets = ranked_documents()
         for i in unretrieved_queries.tolist():
-            retrieved = ranked_doc_ids[judged.offsets[i] : judged.offsets[i + 1]].tolist()
+            retrieved = ranked_doc_ids[offsets[i] : offsets[i + 1]].tolist()
             missing = {doc for doc, grade in qrels[query_ids[i]].items() if grade >= RELEVANT_GRADE}.difference(retrieved)
             deep = ranks.of(query_ids[i], missing, retrieved)
             lowest[i] = min(lowest[i], min(deep))

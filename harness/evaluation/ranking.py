@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from harness.errors import HarnessError
 from harness.evaluation.run import Run
@@ -24,12 +23,16 @@ TIES_DEFINITION = "tied_neighbours: pairs of adjacent rows of one query, sorted 
 
 @dataclass(frozen=True)
 class Ranking:
-    """A run's rows in evaluation order: query ``i`` (ids sorted) owns ``order[offsets[i]:offsets[i+1]]``, best first."""
+    """A run's rows in evaluation order: query ``i`` (ids sorted) owns ``order[offsets[i]:offsets[i+1]]``, best first.
+
+    ``codes`` gives each row (in the run's own order) the index of its query in ``query_ids``.
+    """
 
     query_ids: np.ndarray
     offsets: np.ndarray
     order: np.ndarray
     ties: dict[str, object]
+    codes: np.ndarray
 
 
 def rank_run(run: Run, tie_break: str = "trec_eval") -> Ranking:
@@ -58,41 +61,69 @@ def rank_run(run: Run, tie_break: str = "trec_eval") -> Ranking:
         "tied_rows": int(np.count_nonzero(np.r_[tied, False] | np.r_[False, tied])),
         "definition": TIES_DEFINITION,
     }
-    return Ranking(query_ids, offsets, order, ties)
-
-
-def group_rows(query_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(sorted unique query ids, row order, offsets)`` with each query's rows contiguous, file order kept."""
-    codes, uniques = factorize_sorted(query_ids)
-    starts = _query_blocks(codes)
-    order = np.argsort(codes, kind="stable") if starts is None else _move_blocks(codes, starts)
-    return uniques, order, offsets_from_lengths(np.bincount(codes, minlength=len(uniques)))
+    return Ranking(query_ids, offsets, order, ties, codes)
 
 
 def factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, sorted distinct values)``; codes follow string order.
 
-    pandas' own ``sort=True`` costs about three times more on millions of rows; sorting only
-    the distinct values and remapping the codes does not.
+    A hash encoding, then a sort of the distinct values alone: sorting millions of strings
+    costs seconds where this costs a hash pass. Values listed in blocks of equal neighbours
+    (a run's query ids, one query after another) only encode each block's first value.
     """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    by_value = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    values = np.asarray(values, dtype=object)
+    starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1] if len(values) else np.zeros(0, dtype=np.int64)
+    if len(starts) < len(values) // 2:
+        block_codes, uniques = encode(values[starts])
+        codes = np.repeat(block_codes, np.diff(np.r_[starts, len(values)]))
+    else:
+        codes, uniques = encode(values)
+    by_value = np.argsort(uniques, kind="stable")
     position = np.empty(len(by_value), dtype=np.int64)
     position[by_value] = np.arange(len(by_value))
-    return position[codes], np.asarray(uniques, dtype=object)[by_value]
+    return position[codes], uniques[by_value]
 
 
-def first_duplicate(doc_ids: np.ndarray, offsets: np.ndarray) -> tuple[int, str] | None:
-    """``(query index, document id)`` of a document listed twice within one query's rows, else ``None``."""
-    for i in range(len(offsets) - 1):
-        docs = doc_ids[offsets[i] : offsets[i + 1]].tolist()
-        if len(set(docs)) != len(docs):
-            seen: set[str] = set()
-            for doc in docs:
-                if doc in seen:
-                    return i, doc
-                seen.add(doc)
-    return None
+def encode(values) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct values in order of first appearance)`` of strings, by arrow's hash encoding."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(as_arrow_strings(values))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), encoded.dictionary.to_numpy(zero_copy_only=False)
+
+
+def first_duplicate(
+    query_codes: np.ndarray, doc_codes: np.ndarray, doc_vocabulary: np.ndarray, query_ids: np.ndarray, order: np.ndarray | None = None
+) -> tuple[str, str] | None:
+    """``(query id, document id)`` of a document listed twice for one query, else ``None``.
+
+    Rows name their query and document by codes (``query_ids[query_codes]``,
+    ``doc_vocabulary[doc_codes]``). One integer sort decides; only a run that has a duplicate
+    is searched again, query by query in id order and each query's rows in ``order`` (default:
+    as given), so the one named is the first that order meets.
+    """
+    keys = query_codes.astype(np.int64) * max(len(doc_vocabulary), 1) + doc_codes
+    keys.sort()
+    if not (keys[1:] == keys[:-1]).any():
+        return None
+    rows = np.arange(len(query_codes)) if order is None else order
+    codes, docs = query_codes[rows], doc_codes[rows]
+    for code in np.unique(codes).tolist():
+        seen: set[int] = set()
+        for doc in docs[codes == code].tolist():
+            if doc in seen:
+                return str(query_ids[code]), str(doc_vocabulary[doc])
+            seen.add(doc)
+    return None  # not reached: equal keys are one query's equal documents
+
+
+def as_arrow_strings(values):
+    """An arrow string array of ``values`` (an arrow array already, or a numpy array of str)."""
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(np.asarray(values, dtype=object), type=pa.string())
 
 
 def take_queries(offsets: np.ndarray, rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,10 +143,16 @@ def offsets_from_lengths(lengths: np.ndarray) -> np.ndarray:
 
 
 def _by_query_then_score(codes: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Row order by query code, then score descending (ties in row order)."""
+    """Row order by query code, then score descending (the order of tied rows is left to the tie pass)."""
     starts = _query_blocks(codes)
-    if starts is not None and not ((codes[1:] == codes[:-1]) & (scores[1:] > scores[:-1])).any():
+    if starts is None:
+        return np.lexsort((-scores, codes))
+    if not ((codes[1:] == codes[:-1]) & (scores[1:] > scores[:-1])).any():
         return _move_blocks(codes, starts)
+    lengths = np.diff(np.r_[starts, len(codes)])
+    if len(lengths) and (lengths == lengths[0]).all():  # one query after another, all as long (a score matrix's rows)
+        within = np.argsort(-scores.reshape(len(starts), int(lengths[0])), axis=1) + starts[:, None]
+        return within[np.argsort(codes[starts])].ravel()
     return np.lexsort((-scores, codes))
 
 

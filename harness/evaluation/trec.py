@@ -22,8 +22,9 @@ import numpy as np
 
 from harness.atomic import atomic_open
 from harness.errors import HarnessError, InputFormatError
-from harness.evaluation.ranking import first_duplicate, group_rows, rank_run
+from harness.evaluation.ranking import encode, factorize_sorted, first_duplicate, rank_run
 from harness.evaluation.run import Run
+from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.trec_columns import INTEGER_PATTERN, Refused, open_binary, run_columns_arrow, run_columns_pandas
 
 RUN_COLUMNS = "qid Q0 docid rank score tag"
@@ -72,8 +73,8 @@ def read_run(path: str | os.PathLike[str], name: str | None = None, *, allow_ext
     return Run(query_ids, doc_ids, scores, ranks, name if name is not None else _stem(path), {"source": str(path)})
 
 
-def write_run(run: Run, path: str | os.PathLike[str], tag: str = "harness") -> None:
-    """Write ``run`` as a TREC run file, atomically; gzip when ``path`` ends in ``.gz``.
+def write_run(run: Run | ScoreMatrix, path: str | os.PathLike[str], tag: str = "harness") -> None:
+    """Write ``run`` (rows, or a score matrix laid out as rows) as a TREC run file, atomically; gzip when ``path`` ends in ``.gz``.
 
     Queries come in sorted id order; each query's rows in the pinned order (score descending,
     then document id descending) with ranks 1..n. Scores keep full precision (shortest
@@ -81,6 +82,8 @@ def write_run(run: Run, path: str | os.PathLike[str], tag: str = "harness") -> N
     """
     if not tag or _UNWRITABLE.search(tag):
         raise HarnessError(f"run tag {tag!r} must be a non-empty word without spaces")
+    if isinstance(run, ScoreMatrix):
+        run = run.to_run()
     ranking = rank_run(run)
     query_ids = run.query_ids[ranking.order]
     doc_ids = run.doc_ids[ranking.order]
@@ -136,8 +139,8 @@ def _run_columns_valid(query_ids: np.ndarray, doc_ids: np.ndarray, ranks: np.nda
     """The checks the fast parsers leave open: finite scores, no document twice per query."""
     if not np.isfinite(scores).all():
         return False
-    _, order, offsets = group_rows(query_ids)
-    return first_duplicate(doc_ids[order], offsets) is None
+    query_codes, uniques = factorize_sorted(query_ids)
+    return first_duplicate(query_codes, *encode(doc_ids), uniques) is None
 
 
 def _run_columns_lines(path: Path, allow_extra_columns: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

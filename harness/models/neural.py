@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from harness.datasets.pairs import PairId
     from harness.datasets.records import Document, PairTask
     from harness.evaluation.run import Run
+    from harness.evaluation.score_matrix import ScoreMatrix
     from harness.models.embedding_cache import EmbeddingCache
     from harness.models.saved import NeuralModel
     from harness.training.examples import TrainingSet
@@ -150,7 +151,7 @@ class EncoderRanker(Ranker):
             self._models[identity] = (self.build().to(self.device()), identity, {})
         return self._models[identity]
 
-    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:
+    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run | ScoreMatrix:
         """Rank ``task`` with the pair's model (trained first where a subclass trains and has none cached)."""
         document_langs = list(task.documents.languages)
         model, identity, metadata = self.model_for(task.pair, document_langs, progress)
@@ -168,7 +169,7 @@ class EncoderRanker(Ranker):
         }
         return run
 
-    def _rank_dense(self, model, identity: str, task: PairTask, depth: int | None, progress: bool) -> tuple[Run, str]:
+    def _rank_dense(self, model, identity: str, task: PairTask, depth: int | None, progress: bool) -> tuple[Run | ScoreMatrix, str]:
         import numpy as np
 
         from harness.models.dense_ranking import rank_candidates, rank_pool

@@ -19,6 +19,7 @@ from harness.registry import Registry
 if TYPE_CHECKING:
     from harness.datasets.records import PairTask
     from harness.evaluation.run import Run
+    from harness.evaluation.score_matrix import ScoreMatrix
 
 _TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 _TRUE = {"true", "1", "yes", "on"}
@@ -95,9 +96,11 @@ class Ranker(ABC):
         """Where adapters that train find their training data and lexicons; ``evaluate`` sets it."""
 
     @abstractmethod
-    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:
+    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run | ScoreMatrix:
         """Rank the task's documents for each of its queries; ``depth=None`` keeps the whole
-        ranking of the pair's collection (the LAReQA protocol's AP is over every candidate)."""
+        ranking of the pair's collection (the LAReQA protocol's AP is over every candidate).
+        A dense ranker may return its score matrix: it is evaluated as is, and laid out as
+        rows only when its run file is written."""
 
     def describe(self) -> dict[str, Any]:
         """The keys every adapter reports; adapters extend this with what pins their results."""

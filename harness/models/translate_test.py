@@ -28,6 +28,7 @@ from harness.models.registry import ModelSpec, Param, Ranker
 if TYPE_CHECKING:
     from harness.datasets.records import PairTask
     from harness.evaluation.run import Run
+    from harness.evaluation.score_matrix import ScoreMatrix
     from harness.translation.base import Translator
 
 PAPER = "paper: mainlp/CodeSwitchCLIR@729dff8:src/eval_data/create_translatetest.py"
@@ -88,7 +89,7 @@ class TranslateTest(Ranker):
     def describe(self) -> dict[str, Any]:
         return {**self.inner.describe(), "model": self.name, "parameters": dict(self.params), "translation": self.translator().describe()}
 
-    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run:
+    def rank(self, task: PairTask, *, depth: int | None = None, progress: bool = True) -> Run | ScoreMatrix:
         """Rank ``task``'s English view with the inner ranker; the run records the translation."""
         from harness.translation.english_view import TranslationLog, english_task
 

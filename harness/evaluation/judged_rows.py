@@ -1,0 +1,101 @@
+"""Attaching grades to ranked rows: one hash pass over the documents, then only the hits.
+
+Every kernel measure depends on a ranking only through the ranks of its judged documents, so
+the rows whose document the qrels do not list are dropped here, after their ranks are known.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from harness.evaluation.kernels import RankedJudgments
+from harness.evaluation.ranking import as_arrow_strings, offsets_from_lengths
+
+
+@dataclass
+class JudgedRanking:
+    """What the measures need of a ranking: the evaluated queries and their judged rows.
+
+    ``query_ids`` are the evaluated queries, sorted (judged ones, and with ``missing_as_zero``
+    those absent from the run, as empty rankings). ``ranked_documents()`` lays out every
+    evaluated query's ranked document ids, best first, with offsets: only the ir-measures
+    providers and RankDistance's unretrieved documents ask for it.
+    """
+
+    query_ids: list[str]
+    judgments: RankedJudgments
+    ties: dict[str, object]
+    unjudged_run_queries: list[str]
+    missing_run_queries: list[str]
+    ranked_documents: Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def evaluated_queries(run_query_ids: Sequence[str], judged: Mapping[str, object], missing_as_zero: bool) -> tuple[list[str], list[str], list[str]]:
+    """``(evaluated, missing, unjudged)`` query ids, each sorted, from the run's sorted distinct query ids."""
+    in_run = set(run_query_ids)
+    missing = sorted(qid for qid in judged if qid not in in_run)
+    evaluated = sorted(judged) if missing_as_zero else sorted(qid for qid in judged if qid in in_run)
+    return evaluated, missing, [qid for qid in run_query_ids if qid not in judged]
+
+
+class JudgedQueries:
+    """The judgments of the evaluated queries (``query_ids``, in order) as integer keys.
+
+    Query ``i``'s judgment of document ``d`` is key ``i * len(documents) + code(d)``;
+    ``keys`` is sorted and ``grades`` follows it.
+    """
+
+    def __init__(self, query_ids: Sequence[str], judged: Mapping[str, Mapping[str, int]]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        per_query = [judged.get(qid, {}) for qid in query_ids]
+        lengths = np.array([len(docs) for docs in per_query], dtype=np.int64)
+        doc_column = pa.array(list(itertools.chain.from_iterable(per_query)), type=pa.string())
+        encoded = pc.dictionary_encode(doc_column)
+        self.documents = encoded.dictionary
+        grades = np.fromiter(itertools.chain.from_iterable(docs.values() for docs in per_query), dtype=np.int64, count=int(lengths.sum()))
+        keys = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths) * max(len(self.documents), 1)
+        keys += encoded.indices.to_numpy(zero_copy_only=False)
+        by_key = np.argsort(keys, kind="stable")
+        self.keys, self.grades = keys[by_key], grades[by_key]
+        descending = [sorted(docs.values(), reverse=True) for docs in per_query]
+        self.qrel_offsets = offsets_from_lengths(lengths)
+        self.qrel_grades = np.fromiter(itertools.chain.from_iterable(descending), dtype=np.int64, count=int(lengths.sum()))
+
+    def document_codes(self, doc_ids) -> np.ndarray:
+        """Each document's code among the judged documents, -1 where no query judges it."""
+        import pyarrow.compute as pc
+
+        codes = pc.index_in(as_arrow_strings(doc_ids), value_set=self.documents)
+        return codes.fill_null(-1).to_numpy().astype(np.int64, copy=False)
+
+    def grades_of(self, query_index: np.ndarray, doc_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(found, grades)``: which (query, judged document) pairs the qrels hold, and their grades."""
+        keys = query_index.astype(np.int64) * max(len(self.documents), 1) + doc_codes
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=bool), np.zeros(0, dtype=np.int64)
+        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        found = self.keys[position] == keys
+        return found, self.grades[position[found]]
+
+    def ranked(self, row_query: np.ndarray, rank: np.ndarray, grades: np.ndarray) -> RankedJudgments:
+        """The kernels' view of the judged rows (given in rank order within each query)."""
+        num_queries = len(self.qrel_offsets) - 1
+        offsets = offsets_from_lengths(np.bincount(row_query, minlength=num_queries))
+        # trec_eval: a negative grade is in the pool but unjudged
+        return RankedJudgments(offsets, grades, rank, self.qrel_offsets, self.qrel_grades, grades >= 0)
+
+
+def judge_ordered_rows(judged: JudgedQueries, doc_codes: np.ndarray, doc_vocabulary: np.ndarray, offsets: np.ndarray) -> RankedJudgments:
+    """Judged rows of rankings laid out query after query: query ``i`` owns rows
+    ``offsets[i]:offsets[i+1]``, best first, naming documents ``doc_vocabulary[doc_codes]``."""
+    codes = judged.document_codes(doc_vocabulary)[doc_codes]
+    rows = np.flatnonzero(codes >= 0)
+    row_query = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[rows]
+    found, grades = judged.grades_of(row_query, codes[rows])
+    rows, row_query = rows[found], row_query[found]
+    return judged.ranked(row_query, rows - offsets[row_query] + 1, grades)

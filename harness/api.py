@@ -5,10 +5,9 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, Interrupted
-from harness.evaluation.compat import normalize_compat
 from harness.pair_results import (
     check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, holds_measures, note_training, pair_measures,
     pair_record,
@@ -20,10 +19,22 @@ from harness.output_paths import check_output_dir, check_output_file
 from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)
-from harness.submissions import Submission, check_name
-from harness.codeswitch.command import codeswitch  # noqa: F401 (public API: harness.api.codeswitch)
+
+if TYPE_CHECKING:
+    from harness.submissions import Submission
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
+# Each verb imports what it uses (evaluator, datasets, models, store, statistics) when it runs, so that a
+# command loads only its own; public verbs implemented elsewhere are imported on first use.
+_ELSEWHERE = {"codeswitch": "harness.codeswitch.command"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module 'harness.api' has no attribute {name!r}")
 
 
 def evaluate(
@@ -59,7 +70,9 @@ def evaluate(
     """
     from harness.datasets import get_dataset, resolve_pairs
     from harness.datasets.options import check_stored, options_by_dataset
+    from harness.evaluation.compat import normalize_compat
     from harness.models import get_model
+    from harness.submissions import Submission
 
     pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
     options = options_by_dataset([get_dataset(d) for d in dict.fromkeys(p.dataset for p in pair_ids)], dataset_options)
@@ -118,7 +131,8 @@ def evaluate_run(
 ):
     """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
 
-    Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`. Against a
+    Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`, the file read
+    and scored by blocks of whole queries (any size in bounded memory). Against a
     registered pair it is a :class:`Report`, and with ``name`` the run is stored as a submission
     (a pair it already holds is replaced only with ``force``). Extra columns after the sixth are
     ignored, as trec_eval does. ``compat="trec_eval-9.0.8"`` reproduces trec_eval 9.0.8 and
@@ -126,7 +140,7 @@ def evaluate_run(
     the share of the run's documents found in the pair's collection is reported; at 0% (a run of
     another pair) the run is refused unless ``force``.
     """
-    from harness.evaluation import evaluate as score, parse_measures, read_qrels, read_run
+    from harness.evaluation import evaluate as score, normalize_compat, parse_measures, read_qrels, read_run
 
     if (qrels is None) == (dataset is None):
         raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
@@ -135,9 +149,12 @@ def evaluate_run(
         chosen = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
         if any(m.needs_pool for m in chosen):
             raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
-        return score(read_run(run, allow_extra_columns=True), read_qrels(qrels), chosen, tie_break=tie_break, compat=compat)
+        from harness.evaluation.streaming import evaluate_run_file  # any size, in bounded memory
+
+        return evaluate_run_file(run, read_qrels(qrels), chosen, tie_break=tie_break, compat=compat, allow_extra_columns=True)
 
     from harness.datasets import get_dataset, resolve_pairs
+    from harness.submissions import Submission
 
     resolved = resolve_pairs(dataset)
     if len(resolved) != 1 or resolved[0].dataset == dataset:
@@ -204,6 +221,7 @@ def compare(
     and ``pair_matrix(system, measure, other)``.
     """
     from harness.stats import compare_submissions
+    from harness.submissions import Submission
 
     data_dir = checked_data_dir(data_dir)
     loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir, data_dir=data_dir) for item in submissions]
@@ -272,6 +290,7 @@ def submit(
     pair the submission already holds is replaced only with ``force`` (which also accepts a run
     none of whose documents is in the pair's collection).
     """
+    from harness.submissions import check_name
     from harness.validation import meta_problems
 
     fields = nested_meta(meta or {})

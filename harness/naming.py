@@ -1,7 +1,6 @@
 """Names the harness gives what a user did not name: submissions, and the command that made them."""
 from __future__ import annotations
 
-import hashlib
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,8 @@ def default_name(model: str, params: Mapping[str, Any] | None) -> str:
         parts.append(key + re.sub(r"[^A-Za-z0-9._+]+", "_", text))
     name = "-".join(parts)
     if len(name) > 128:
+        import hashlib
+
         name = name[:111] + "-" + hashlib.sha256(name.encode()).hexdigest()[:16]
     return name
 

@@ -3,14 +3,16 @@ against the pair it claims to answer, the evaluation, and the record a submissio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
-from harness.evaluation.compat import DEFAULT_COMPAT
-from harness.submissions import PairRecord
+
+# Every command imports this module (through harness.api): numpy, the evaluator, the datasets and the
+# store are imported where they are used, so that `harness datasets` loads none of them and
+# `eval --run --qrels` only the evaluator.
+if TYPE_CHECKING:
+    from harness.datasets.pairs import PairId
+    from harness.submissions import PairRecord
 
 
 def pair_measures(pairs: Sequence[PairId], measures: str | None, default_for) -> dict[PairId, tuple[str, ...]]:
@@ -30,7 +32,7 @@ def pair_measures(pairs: Sequence[PairId], measures: str | None, default_for) ->
     return chosen
 
 
-def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str = DEFAULT_COMPAT):
+def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str):
     """Evaluate ``run`` on ``task`` (the collection's ids go to measures that need the whole pool)."""
     from harness.evaluation import evaluate as score, parse_measures
 
@@ -43,6 +45,8 @@ def pair_record(
     pair: PairId, evaluation, notes: Mapping[str, Any], timings: dict[str, float], run_metadata: Mapping[str, Any] | None = None
 ) -> PairRecord:
     """What a submission keeps for one evaluated pair."""
+    from harness.submissions import PairRecord
+
     return PairRecord(
         pair=str(pair),
         setting=pair.setting,
@@ -61,6 +65,8 @@ def pair_record(
 
 def check_run_queries(run, task, path) -> None:
     """A run for a registered pair must only hold that pair's queries: anything else is a wrong file."""
+    import numpy as np
+
     from harness.evaluation.trec import first_line_of_query
 
     known = {query.query_id for query in task.queries}
@@ -77,6 +83,8 @@ def check_run_queries(run, task, path) -> None:
 def document_share(run, task) -> float | None:
     """The share of the run's distinct document ids that the pair's collection holds; None when the
     collection cannot be read here (e.g. a corpus that is not available offline)."""
+    import numpy as np
+
     doc_ids = np.unique(np.asarray(run.doc_ids, dtype=object)).tolist()
     if not doc_ids:
         return None
@@ -115,18 +123,18 @@ def note_training(meta: dict[str, Any], run_metadata: Mapping[str, Any]) -> None
 def check_semantics(meta: Mapping[str, Any], semantics: Mapping[str, Any], where) -> None:
     """One submission, one evaluation semantics: a tie order or compatibility mode other than the
     stored pairs' would make its numbers incomparable with each other."""
+    from harness.evaluation.compat import DEFAULT_COMPAT
+
     stored = meta.get("evaluation_semantics")
     if not isinstance(stored, Mapping) or not meta.get("pairs"):
         return
+    defaults = {"tie_break": "trec_eval", "compat": DEFAULT_COMPAT}
     for key in ("tie_break", "compat"):
-        if key in semantics and stored.get(key, _DEFAULTS.get(key)) != semantics[key]:
+        if key in semantics and stored.get(key, defaults.get(key)) != semantics[key]:
             raise HarnessError(
-                f"{where}: its pairs were evaluated with {key}={stored.get(key, _DEFAULTS.get(key))}, not {semantics[key]}; "
+                f"{where}: its pairs were evaluated with {key}={stored.get(key, defaults.get(key))}, not {semantics[key]}; "
                 "choose another --name"
             )
-
-
-_DEFAULTS = {"tie_break": "trec_eval", "compat": DEFAULT_COMPAT}
 
 
 def holds_measures(submission, pair: PairId, measures: Sequence[str]) -> bool:

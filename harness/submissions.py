@@ -19,15 +19,17 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.atomic import atomic_write_text, stale_temporaries
 from harness.confined import MEGABYTE, decode_utf8, read_confined
-from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.folder_lock import folder_lock
 from harness.per_query import PerQueryTable, per_query_text, read_per_query, read_per_query_table, write_per_query
+
+if TYPE_CHECKING:  # importing the datasets package loads every dataset module: too slow for `harness eval --run`
+    from harness.datasets.pairs import PairId
 
 META_FILE = "meta.json"
 RUN_FILE = "run.trec.gz"

@@ -15,7 +15,6 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 
 import numpy as np
 from ir_measures.providers.base import Provider
@@ -27,7 +26,8 @@ from harness.evaluation.kernels import kernel_for
 from harness.evaluation.measures import Measure, ir_provider, parse_measures
 from harness.evaluation.rank_distance import DEFINITION as RANK_DISTANCE_DEFINITION
 from harness.evaluation.rank_distance import rank_distance
-from harness.evaluation.ranking import TIE_ORDERS, encode, first_duplicate, rank_run, take_queries
+from harness.evaluation.coded_rows import CodedRows
+from harness.evaluation.ranking import TIE_ORDERS, first_duplicate, rank_rows, take_queries
 from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.run import Run
 from harness.evaluation.trec import GRADE_MAX, GRADE_MIN
@@ -94,24 +94,48 @@ def evaluate(
     """
     compat = normalize_compat(compat)
     chosen = parse_measures(measures)
+    judged = judged_queries(qrels)
+    if isinstance(run, ScoreMatrix):
+        ranking = run.judged_ranking(judged, tie_break, compat, missing_as_zero)
+    else:
+        ranking = judge_rows(CodedRows.from_run(run), judged, tie_break, compat, missing_as_zero)
+    values = measure_values(chosen, ranking, judged, pool, compat)
+    return evaluation_of(chosen, ranking, values, len(judged), semantics_of(chosen, tie_break, missing_as_zero, compat))
+
+
+def judged_queries(qrels: Mapping[str, Mapping[str, int]]) -> dict[str, Mapping[str, int]]:
+    """The queries with at least one judgment, their grades checked."""
     judged = {qid: docs for qid, docs in qrels.items() if docs}
     _check_grades(judged)
-    ranking = run.judged_ranking(judged, tie_break, compat, missing_as_zero) if isinstance(run, ScoreMatrix) else _judged_run(run, judged, tie_break, compat, missing_as_zero)
-    query_ids = ranking.query_ids
-    if not query_ids:
-        raise HarnessError(
-            f"nothing to evaluate: the qrels judge {len(judged)} queries and the run has {len(ranking.unjudged_run_queries)}, none in common"
-        )
+    return judged
+
+
+def measure_values(
+    chosen: Sequence[Measure], ranking: JudgedRanking, judged: Mapping[str, Mapping[str, int]], pool: Iterable[str] | None, compat: str
+) -> dict[str, np.ndarray]:
+    """Per-query values of every measure, for ``ranking.query_ids`` in order."""
     values: dict[str, np.ndarray] = {}
     for measure in chosen:
         if measure.ir_measure is None:
-            values[measure.name] = rank_distance(ranking.judgments, query_ids, judged, pool, ranking.ranked_documents)
+            values[measure.name] = rank_distance(ranking.judgments, ranking.query_ids, judged, pool, ranking.ranked_documents)
         elif (kernel := kernel_for(measure.ir_measure, compat)) is not None:
             values[measure.name] = kernel(ranking.judgments, measure.ir_measure)
     others = [measure for measure in chosen if measure.name not in values]
     if others:
-        values.update(_ir_measures_values(others, *ranking.ranked_documents(), query_ids, judged))
+        values.update(_ir_measures_values(others, *ranking.ranked_documents(), ranking.query_ids, judged))
+    return values
 
+
+def evaluation_of(
+    chosen: Sequence[Measure], ranking: JudgedRanking, values: Mapping[str, np.ndarray], judged_count: int, semantics: dict[str, object]
+) -> Evaluation:
+    """The :class:`Evaluation` of per-query ``values`` (for ``ranking.query_ids``, sorted); its
+    ``judgments`` are not looked at."""
+    query_ids = ranking.query_ids
+    if not query_ids:
+        raise HarnessError(
+            f"nothing to evaluate: the qrels judge {judged_count} queries and the run has {len(ranking.unjudged_run_queries)}, none in common"
+        )
     return Evaluation(
         measures=[measure.name for measure in chosen],
         aggregate={measure.name: measure.aggregate(values[measure.name]) for measure in chosen},
@@ -120,26 +144,29 @@ def evaluate(
         unjudged_run_queries=ranking.unjudged_run_queries,
         missing_run_queries=ranking.missing_run_queries,
         ties=ranking.ties,
-        semantics=_semantics(chosen, tie_break, missing_as_zero, compat),
+        semantics=semantics,
     )
 
 
-def _judged_run(run: Run, judged: Mapping[str, Mapping[str, int]], tie_break: str, compat: str, missing_as_zero: bool) -> JudgedRanking:
-    """A run's rows in the pinned order, checked for duplicates, and its judged rows."""
-    scores = ranking_scores(np.asarray(run.scores, dtype=np.float64), compat, run.name)
-    ranking = rank_run(dataclasses.replace(run, scores=scores), tie_break)
-    doc_codes, doc_vocabulary = encode(run.doc_ids)
-    duplicate = first_duplicate(ranking.codes, doc_codes, doc_vocabulary, ranking.query_ids, ranking.order)
+class DuplicateDocument(HarnessError):
+    """A run lists a document twice for one query."""
+
+
+def judge_rows(rows: CodedRows, judged: Mapping[str, Mapping[str, int]], tie_break: str, compat: str, missing_as_zero: bool) -> JudgedRanking:
+    """Rows in the pinned order, checked for duplicates, and their judged rows."""
+    rows = dataclasses.replace(rows, scores=ranking_scores(rows.scores, compat, rows.name))
+    ranking = rank_rows(rows, tie_break)
+    duplicate = first_duplicate(rows.query_codes, rows.doc_codes, rows.doc_vocabulary, rows.query_ids, ranking.order)
     if duplicate is not None:
-        raise HarnessError(f"run {run.name!r}: document {duplicate[1]!r} appears twice for query {duplicate[0]!r}")
-    run_query_ids = ranking.query_ids.tolist()
+        raise DuplicateDocument(f"run {rows.name!r}: document {duplicate[1]!r} appears twice for query {duplicate[0]!r}")
+    run_query_ids = rows.query_ids.tolist()
     query_ids, missing, unjudged = evaluated_queries(run_query_ids, judged, missing_as_zero)
     run_index = {qid: i for i, qid in enumerate(run_query_ids)}
     groups = np.fromiter((run_index.get(qid, -1) for qid in query_ids), dtype=np.int64, count=len(query_ids))
-    rows, offsets = take_queries(ranking.offsets, ranking.order, groups)
-    ranked_codes = doc_codes[rows]
-    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), ranked_codes, doc_vocabulary, offsets)
-    return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (doc_vocabulary[ranked_codes], offsets))
+    order, offsets = take_queries(ranking.offsets, ranking.order, groups)
+    ranked_codes = rows.doc_codes[order]
+    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), ranked_codes, rows.doc_vocabulary, offsets)
+    return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (rows.doc_vocabulary[ranked_codes], offsets))
 
 
 def _check_grades(qrels: Mapping[str, Mapping[str, int]]) -> None:
@@ -205,7 +232,7 @@ def _check_provider_input(
                 raise HarnessError(f"{names}: {provider}, which computes it, reads TREC files; document id {bad!r} of query {query_ids[i]!r} is empty or holds whitespace")
 
 
-def _semantics(measures: Sequence[Measure], tie_break: str, missing_as_zero: bool, compat: str) -> dict[str, object]:
+def semantics_of(measures: Sequence[Measure], tie_break: str, missing_as_zero: bool, compat: str) -> dict[str, object]:
     semantics: dict[str, object] = {
         "compat": compat,
         "compat_note": COMPAT_NOTES[compat],
@@ -231,6 +258,8 @@ def _semantics(measures: Sequence[Measure], tie_break: str, missing_as_zero: boo
 
 
 def _versions(*packages: str) -> dict[str, str]:
+    from importlib import metadata  # here: 15 ms of start-up that only a result needs
+
     found = {}
     for package in packages:
         try:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.evaluation.kernels import RankedJudgments
-from harness.evaluation.ranking import as_arrow_strings, offsets_from_lengths
+from harness.evaluation.coded_rows import SMALL, as_arrow_strings
+from harness.evaluation.ranking import offsets_from_lengths
 
 
 @dataclass
@@ -49,28 +50,29 @@ class JudgedQueries:
     """
 
     def __init__(self, query_ids: Sequence[str], judged: Mapping[str, Mapping[str, int]]) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         per_query = [judged.get(qid, {}) for qid in query_ids]
         lengths = np.array([len(docs) for docs in per_query], dtype=np.int64)
-        doc_column = pa.array(list(itertools.chain.from_iterable(per_query)), type=pa.string())
-        encoded = pc.dictionary_encode(doc_column)
-        self.documents = encoded.dictionary
-        grades = np.fromiter(itertools.chain.from_iterable(docs.values() for docs in per_query), dtype=np.int64, count=int(lengths.sum()))
-        keys = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths) * max(len(self.documents), 1)
-        keys += encoded.indices.to_numpy(zero_copy_only=False)
+        total = int(lengths.sum())
+        self.documents: dict[str, int] = {}
+        doc_codes = np.fromiter(
+            (self.documents.setdefault(doc, len(self.documents)) for docs in per_query for doc in docs), dtype=np.int64, count=total
+        )
+        grades = np.fromiter(itertools.chain.from_iterable(docs.values() for docs in per_query), dtype=np.int64, count=total)
+        keys = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths) * max(len(self.documents), 1) + doc_codes
         by_key = np.argsort(keys, kind="stable")
         self.keys, self.grades = keys[by_key], grades[by_key]
         descending = [sorted(docs.values(), reverse=True) for docs in per_query]
         self.qrel_offsets = offsets_from_lengths(lengths)
-        self.qrel_grades = np.fromiter(itertools.chain.from_iterable(descending), dtype=np.int64, count=int(lengths.sum()))
+        self.qrel_grades = np.fromiter(itertools.chain.from_iterable(descending), dtype=np.int64, count=total)
 
     def document_codes(self, doc_ids) -> np.ndarray:
         """Each document's code among the judged documents, -1 where no query judges it."""
+        if isinstance(doc_ids, np.ndarray) and len(doc_ids) <= SMALL:
+            return np.fromiter((self.documents.get(doc, -1) for doc in doc_ids.tolist()), dtype=np.int64, count=len(doc_ids))
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        codes = pc.index_in(as_arrow_strings(doc_ids), value_set=self.documents)
+        codes = pc.index_in(as_arrow_strings(doc_ids), value_set=pa.array(list(self.documents), type=pa.string()))
         return codes.fill_null(-1).to_numpy().astype(np.int64, copy=False)
 
     def grades_of(self, query_index: np.ndarray, doc_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

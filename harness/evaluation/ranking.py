@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.errors import HarnessError
+from harness.evaluation.coded_rows import CodedRows, factorize_sorted
 from harness.evaluation.run import Run
 
 TIE_BREAKS = ("trec_eval", "rank")
@@ -23,73 +24,45 @@ TIES_DEFINITION = "tied_neighbours: pairs of adjacent rows of one query, sorted 
 
 @dataclass(frozen=True)
 class Ranking:
-    """A run's rows in evaluation order: query ``i`` (ids sorted) owns ``order[offsets[i]:offsets[i+1]]``, best first.
+    """Rows in evaluation order: query ``i`` (of the rows' sorted ``query_ids``) owns ``order[offsets[i]:offsets[i+1]]``, best first."""
 
-    ``codes`` gives each row (in the run's own order) the index of its query in ``query_ids``.
-    """
-
-    query_ids: np.ndarray
     offsets: np.ndarray
     order: np.ndarray
     ties: dict[str, object]
-    codes: np.ndarray
 
 
 def rank_run(run: Run, tie_break: str = "trec_eval") -> Ranking:
     """Order ``run`` per query: the pinned order, or the file's ranks with ``tie_break="rank"``."""
+    return rank_rows(CodedRows.from_run(run), tie_break)
+
+
+def rank_rows(rows: CodedRows, tie_break: str = "trec_eval") -> Ranking:
+    """Order coded rows per query: the pinned order, or the file's ranks with ``tie_break="rank"``."""
     if tie_break not in TIE_BREAKS:
         raise HarnessError(f"unknown tie_break {tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
-    if tie_break == "rank" and run.ranks is None:
-        raise HarnessError(f"run {run.name!r} has no ranks (it was not read from a run file): use tie_break='trec_eval'")
-    scores = np.asarray(run.scores, dtype=np.float64)
+    if tie_break == "rank" and rows.ranks is None:
+        raise HarnessError(f"run {rows.name!r} has no ranks (it was not read from a run file): use tie_break='trec_eval'")
+    scores = rows.scores
     if not np.isfinite(scores).all():
         bad = int(np.flatnonzero(~np.isfinite(scores))[0])
-        raise HarnessError(f"run {run.name!r}: query {run.query_ids[bad]!r} document {run.doc_ids[bad]!r} has score {scores[bad]}")
-    codes, query_ids = factorize_sorted(run.query_ids)
+        raise HarnessError(f"run {rows.name!r}: query {rows.query_id(bad)!r} document {rows.doc_id(bad)!r} has score {scores[bad]}")
+    codes = rows.query_codes
     order = _by_query_then_score(codes, scores)
     sorted_codes = codes[order]
     sorted_scores = scores[order]
     tied = (sorted_codes[1:] == sorted_codes[:-1]) & (sorted_scores[1:] == sorted_scores[:-1])
     if tied.any():
-        order = _doc_ids_descending_within_ties(order, tied, np.asarray(run.doc_ids, dtype=object))
+        order = _doc_ids_descending_within_ties(order, tied, rows)
     if tie_break == "rank":
-        order = order[np.lexsort((np.asarray(run.ranks)[order], sorted_codes))]
-    offsets = offsets_from_lengths(np.bincount(codes, minlength=len(query_ids)))
+        order = order[np.lexsort((np.asarray(rows.ranks)[order], sorted_codes))]
+    offsets = offsets_from_lengths(np.bincount(codes, minlength=len(rows.query_ids)))
     ties = {
         "tied_neighbours": int(tied.sum()),
         "queries_with_ties": int(len(np.unique(sorted_codes[1:][tied]))),
         "tied_rows": int(np.count_nonzero(np.r_[tied, False] | np.r_[False, tied])),
         "definition": TIES_DEFINITION,
     }
-    return Ranking(query_ids, offsets, order, ties, codes)
-
-
-def factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, sorted distinct values)``; codes follow string order.
-
-    A hash encoding, then a sort of the distinct values alone: sorting millions of strings
-    costs seconds where this costs a hash pass. Values listed in blocks of equal neighbours
-    (a run's query ids, one query after another) only encode each block's first value.
-    """
-    values = np.asarray(values, dtype=object)
-    starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1] if len(values) else np.zeros(0, dtype=np.int64)
-    if len(starts) < len(values) // 2:
-        block_codes, uniques = encode(values[starts])
-        codes = np.repeat(block_codes, np.diff(np.r_[starts, len(values)]))
-    else:
-        codes, uniques = encode(values)
-    by_value = np.argsort(uniques, kind="stable")
-    position = np.empty(len(by_value), dtype=np.int64)
-    position[by_value] = np.arange(len(by_value))
-    return position[codes], uniques[by_value]
-
-
-def encode(values) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, distinct values in order of first appearance)`` of strings, by arrow's hash encoding."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(as_arrow_strings(values))
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), encoded.dictionary.to_numpy(zero_copy_only=False)
+    return Ranking(offsets, order, ties)
 
 
 def first_duplicate(
@@ -117,19 +90,13 @@ def first_duplicate(
     return None  # not reached: equal keys are one query's equal documents
 
 
-def as_arrow_strings(values):
-    """An arrow string array of ``values`` (an arrow array already, or a numpy array of str)."""
-    import pyarrow as pa
-
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values
-    return pa.array(np.asarray(values, dtype=object), type=pa.string())
-
-
 def take_queries(offsets: np.ndarray, rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows and offsets of the given groups, in the given order; group ``-1`` is an empty query."""
-    lengths = np.where(groups >= 0, np.diff(offsets)[groups], 0)
-    starts = np.where(groups >= 0, offsets[:-1][groups], 0)
+    present = groups >= 0
+    lengths = np.zeros(len(groups), dtype=np.int64)
+    starts = np.zeros(len(groups), dtype=np.int64)
+    lengths[present] = np.diff(offsets)[groups[present]]
+    starts[present] = offsets[:-1][groups[present]]
     new_offsets = offsets_from_lengths(lengths)
     positions = np.arange(new_offsets[-1], dtype=np.int64) + np.repeat(starts - new_offsets[:-1], lengths)
     return rows[positions], new_offsets
@@ -170,12 +137,12 @@ def _move_blocks(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return take_queries(block_offsets, np.arange(len(codes), dtype=np.int64), np.argsort(codes[starts]))[0]
 
 
-def _doc_ids_descending_within_ties(order: np.ndarray, tied: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
+def _doc_ids_descending_within_ties(order: np.ndarray, tied: np.ndarray, rows: CodedRows) -> np.ndarray:
     """Reorder each run of tied rows by document id descending; other rows stay put."""
     in_tie = np.r_[tied, False] | np.r_[False, tied]
     positions = np.flatnonzero(in_tie)
     group = np.cumsum(np.r_[True, ~tied])[positions]
-    doc_rank = factorize_sorted(doc_ids[order[positions]])[0]
+    doc_rank = factorize_sorted(rows.doc_vocabulary[rows.doc_codes[order[positions]]])[0]
     order = order.copy()
     order[positions] = order[positions][np.lexsort((-doc_rank, group))]
     return order

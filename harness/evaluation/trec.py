@@ -22,7 +22,8 @@ import numpy as np
 
 from harness.atomic import atomic_open
 from harness.errors import HarnessError, InputFormatError
-from harness.evaluation.ranking import encode, factorize_sorted, first_duplicate, rank_run
+from harness.evaluation.coded_rows import encode, factorize_sorted
+from harness.evaluation.ranking import first_duplicate, rank_run
 from harness.evaluation.run import Run
 from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.trec_columns import INTEGER_PATTERN, Refused, open_binary, run_columns_arrow, run_columns_pandas
@@ -39,6 +40,9 @@ _FIELD_SEPARATOR = re.compile(r"[ \t]+")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
 _UNWRITABLE = re.compile(r"\s|\A\Z")
 _UNWRITABLE_JOINED = re.compile(r"[^\S\n]|\n\n|\A\n|\n\Z|\A\Z")
+# Files up to this size go straight to the line parser: it reads them faster than the columnar
+# readers start (arrow's conversions to numpy import pandas).
+SMALL_FILE_BYTES = 256 << 10
 _NAME_SUFFIXES = {".gz", ".trec", ".txt", ".run", ".tsv"}
 
 
@@ -56,8 +60,8 @@ def read_run(path: str | os.PathLike[str], name: str | None = None, *, allow_ext
     path = Path(path)
     if not path.is_file():
         raise HarnessError(f"{path}: no such run file")
-    columns = None
-    for parser in (run_columns_arrow, run_columns_pandas):
+    columns = _run_columns_lines(path, allow_extra_columns) if path.stat().st_size <= SMALL_FILE_BYTES else None
+    for parser in (run_columns_arrow, run_columns_pandas) if columns is None else ():
         try:
             columns = parser(path, allow_extra_columns)
         except Refused:
@@ -70,7 +74,7 @@ def read_run(path: str | os.PathLike[str], name: str | None = None, *, allow_ext
     query_ids, doc_ids, ranks, scores = columns
     if not len(scores):
         raise InputFormatError(path, None, f"no rows: a run file has lines '{RUN_COLUMNS}'")
-    return Run(query_ids, doc_ids, scores, ranks, name if name is not None else _stem(path), {"source": str(path)})
+    return Run(query_ids, doc_ids, scores, ranks, name if name is not None else run_name(path), {"source": str(path)})
 
 
 def write_run(run: Run | ScoreMatrix, path: str | os.PathLike[str], tag: str = "harness") -> None:
@@ -242,7 +246,8 @@ def _fields(path: Path, text_fields: int | None = None) -> Iterator[tuple[int, l
             raise InputFormatError(path, line_no + 1, f"unreadable: {error}") from None
 
 
-def _stem(path: Path) -> str:
+def run_name(path: Path) -> str:
+    """A run's name from its file: the file name without ``.trec``/``.gz``-style suffixes."""
     name = path.name
     while Path(name).suffix in _NAME_SUFFIXES:
         name = name[: -len(Path(name).suffix)]

@@ -39,36 +39,67 @@ def run_columns_arrow(path: Path, allow_extra_columns: bool = False) -> Columns:
     """
     try:
         import pyarrow as pa
-        import pyarrow.compute as pc
         import pyarrow.csv as pacsv
     except ImportError:
         raise Refused from None
-    separator = "\t" if b"\t" in _first_line(path) else " "
-    word = pa.dictionary(pa.int32(), pa.string())
+    separator = guess_separator(path)
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=RUN_NAMES),
-            parse_options=pacsv.ParseOptions(delimiter=separator, quote_char=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                # Ranks are read as text: arrow's integer parser also takes hexadecimal ("0x1").
-                column_types={"qid": word, "q0": word, "docid": pa.string(), "rank": pa.string(), "score": pa.float64(), "tag": word},
-                null_values=[],
-                strings_can_be_null=False,
-            ),
-        )
-        ranks = table["rank"].combine_chunks()
-        if len(ranks) and not pc.all(pc.match_substring_regex(ranks, f"^{INTEGER_PATTERN}$")).as_py():
-            raise Refused
-        ranks = pc.cast(ranks, pa.int64())
+        table = pacsv.read_csv(path, **arrow_csv_options(separator))
+        ranks = checked_ranks(table, separator, allow_extra_columns)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
         raise Refused from None
-    # With one separator, an empty field or a field holding the other separator would pass here
-    # but not under the format's "runs of spaces or tabs" rule. Scanning the string columns'
-    # bytes is zero-copy and far cheaper than a regex per value.
+    return (
+        _decoded(table["qid"].combine_chunks()),
+        table["docid"].to_numpy(zero_copy_only=False),
+        ranks,
+        table["score"].to_numpy(),
+    )
+
+
+def guess_separator(path: Path) -> str:
+    """The one separator arrow will split on: tab if the first line has one, else space."""
+    return "\t" if b"\t" in _first_line(path) else " "
+
+
+def arrow_csv_options(separator: str, block_size: int | None = None) -> dict[str, object]:
+    """How arrow reads a run file: six named columns, nothing quoted or null, ranks as text."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    word = pa.dictionary(pa.int32(), pa.string())
+    read = {"column_names": RUN_NAMES} if block_size is None else {"column_names": RUN_NAMES, "block_size": block_size}
+    return {
+        "read_options": pacsv.ReadOptions(**read),
+        "parse_options": pacsv.ParseOptions(delimiter=separator, quote_char=False, ignore_empty_lines=True),
+        # Ranks are read as text: arrow's integer parser also takes hexadecimal ("0x1").
+        "convert_options": pacsv.ConvertOptions(
+            column_types={"qid": word, "q0": word, "docid": pa.string(), "rank": pa.string(), "score": pa.float64(), "tag": word},
+            null_values=[],
+            strings_can_be_null=False,
+        ),
+    }
+
+
+def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarray:
+    """The rank column as integers, after the checks arrow's parse leaves open; :class:`Refused` where one fails.
+
+    With one separator, an empty field or a field holding the other separator would pass the
+    parse but not the format's "runs of spaces or tabs" rule. Scanning the string columns'
+    bytes is zero-copy and far cheaper than a regex per value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ranks = _combined(table["rank"])
+    if len(ranks) and not pc.all(pc.match_substring_regex(ranks, f"^{INTEGER_PATTERN}$")).as_py():
+        raise Refused
+    try:
+        ranks = pc.cast(ranks, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise Refused from None
     other_separator = ord(" " if separator == "\t" else "\t")
     for name in ("qid", "q0", "docid", "tag"):
-        values = table[name].combine_chunks()
+        values = _combined(table[name])
         if isinstance(values, pa.DictionaryArray):
             values = values.dictionary
         if name == "tag" and allow_extra_columns:  # the tag and the extras: something other than blanks
@@ -80,12 +111,12 @@ def run_columns_arrow(path: Path, allow_extra_columns: bool = False) -> Columns:
         data = values.buffers()[2]
         if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
             raise Refused
-    return (
-        _decoded(table["qid"].combine_chunks()),
-        table["docid"].to_numpy(zero_copy_only=False),
-        ranks.to_numpy(),
-        table["score"].to_numpy(),
-    )
+    return ranks.to_numpy()
+
+
+def _combined(column):
+    """One array from a table's chunked column, or a record batch's column as it is."""
+    return column.combine_chunks() if hasattr(column, "combine_chunks") else column
 
 
 def run_columns_pandas(path: Path, allow_extra_columns: bool = False) -> Columns:

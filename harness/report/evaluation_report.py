@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.submissions import PairRecord, Submission
+if TYPE_CHECKING:  # the CLI checks results against Report without loading the store
+    from harness.submissions import PairRecord, Submission
 
 
 @dataclass

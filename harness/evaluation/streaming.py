@@ -1,0 +1,215 @@
+"""Evaluating a run file of any size in bounded memory: blocks of whole queries, one at a time.
+
+The file is read by arrow in blocks of ``block_bytes``; the rows of the query a block ends in
+wait for the next block, so every block handed on holds whole queries. Run files list a query's
+rows together (trec_eval writes them so); where a query comes back after others, the rows are
+first spread over temporary files by query, and each of those is evaluated whole. Every
+measure is per query, so the values, and the means over them in query id order, are those of
+:func:`~harness.evaluation.evaluate` on the whole run, bit for bit. A file arrow cannot take
+as it is (mixed separators, a malformed line) goes to :func:`~harness.evaluation.read_run`,
+which reads it line by line or names the line.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from harness.errors import HarnessError
+from harness.evaluation.coded_rows import CodedRows, encode, factorize_sorted
+from harness.evaluation.compat import DEFAULT_COMPAT, normalize_compat
+from harness.evaluation.evaluator import DuplicateDocument, Evaluation, evaluate, evaluation_of, judge_rows, judged_queries, measure_values, semantics_of
+from harness.evaluation.judged_rows import JudgedRanking
+from harness.evaluation.measures import Measure, parse_measures
+from harness.evaluation.ranking import TIES_DEFINITION
+from harness.evaluation.trec import SMALL_FILE_BYTES, read_run, run_name
+from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator
+
+BLOCK_BYTES = 32 << 20
+
+
+class _Unsorted(Exception):
+    """A query's rows are not all together in the file."""
+
+
+def evaluate_run_file(
+    path: str | os.PathLike[str],
+    qrels: Mapping[str, Mapping[str, int]],
+    measures: str | Iterable[str | Measure],
+    *,
+    tie_break: str = "trec_eval",
+    missing_as_zero: bool = True,
+    pool: Iterable[str] | None = None,
+    compat: str = DEFAULT_COMPAT,
+    allow_extra_columns: bool = False,
+    block_bytes: int = BLOCK_BYTES,
+) -> Evaluation:
+    """:func:`~harness.evaluation.evaluate` of the run file at ``path``, read and scored block by block.
+
+    Peak memory follows ``block_bytes`` (and the number of queries), not the file's size. The
+    file is checked as :func:`~harness.evaluation.read_run` checks it, with the same errors.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HarnessError(f"{path}: no such run file")
+    compat = normalize_compat(compat)
+    chosen = parse_measures(measures)
+    judged = judged_queries(qrels)
+    pool = list(pool) if pool is not None else None
+    if path.stat().st_size <= SMALL_FILE_BYTES:
+        return evaluate(read_run(path, allow_extra_columns=allow_extra_columns), judged, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
+    scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
+    try:
+        try:
+            for rows in _whole_query_blocks(path, allow_extra_columns, block_bytes):
+                scorer.add(rows)
+        except _Unsorted:
+            scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
+            with tempfile.TemporaryDirectory(prefix="harness-run-") as folder:
+                for rows in _partitioned_blocks(path, allow_extra_columns, block_bytes, Path(folder)):
+                    scorer.add(rows)
+    except (Refused, DuplicateDocument):  # read_run names the file's line
+        run = read_run(path, allow_extra_columns=allow_extra_columns)
+        return evaluate(run, qrels, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
+    return scorer.result(missing_as_zero)
+
+
+class _BlockScorer:
+    """Per-query values of blocks of whole queries, gathered into one :class:`Evaluation`."""
+
+    def __init__(self, chosen: list[Measure], judged: Mapping[str, Mapping[str, int]], pool, tie_break: str, compat: str, name: str) -> None:
+        self.chosen, self.judged, self.pool, self.tie_break, self.compat, self.name = chosen, judged, pool, tie_break, compat, name
+        self.query_ids: list[str] = []
+        self.values: dict[str, list[np.ndarray]] = {measure.name: [] for measure in chosen}
+        self.unjudged: list[str] = []
+        self.seen: set[str] = set()
+        self.ties = {"tied_neighbours": 0, "queries_with_ties": 0, "tied_rows": 0}
+
+    def add(self, rows: CodedRows) -> None:
+        rows.name = self.name
+        block_queries = rows.query_ids.tolist()
+        self.seen.update(block_queries)
+        judged = {qid: self.judged[qid] for qid in block_queries if qid in self.judged}
+        self._score(judge_rows(rows, judged, self.tie_break, self.compat, missing_as_zero=False), judged)
+
+    def _score(self, ranking: JudgedRanking, judged: Mapping[str, Mapping[str, int]]) -> None:
+        values = measure_values(self.chosen, ranking, judged, self.pool, self.compat)
+        self.query_ids.extend(ranking.query_ids)
+        for name, found in values.items():
+            self.values[name].append(found)
+        self.unjudged.extend(ranking.unjudged_run_queries)
+        for key in self.ties:
+            self.ties[key] += ranking.ties[key]
+
+    def result(self, missing_as_zero: bool) -> Evaluation:
+        missing = sorted(qid for qid in self.judged if qid not in self.seen)
+        if missing_as_zero and missing:
+            no_ids = np.zeros(0, dtype=object)
+            no_rows = np.zeros(0, dtype=np.int64)
+            empty = CodedRows(no_rows, no_ids, no_rows, no_ids, np.zeros(0), no_rows, self.name)
+            absent = {qid: self.judged[qid] for qid in missing}
+            self._score(judge_rows(empty, absent, self.tie_break, self.compat, missing_as_zero=True), absent)
+        order = np.argsort(np.array(self.query_ids, dtype=object), kind="stable") if self.query_ids else np.zeros(0, dtype=np.int64)
+        query_ids = [self.query_ids[i] for i in order.tolist()]
+        values = {name: np.concatenate(parts)[order] if parts else np.zeros(0) for name, parts in self.values.items()}
+        ranking = JudgedRanking(query_ids, None, {**self.ties, "definition": TIES_DEFINITION}, sorted(self.unjudged), missing, lambda: None)
+        return evaluation_of(self.chosen, ranking, values, len(self.judged), semantics_of(self.chosen, self.tie_break, missing_as_zero, self.compat))
+
+
+def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[tuple]:
+    """``(query ids, document ids, scores, ranks)`` per block of the file, each checked; :class:`Refused` where arrow cannot tell."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    separator = guess_separator(path)
+    rows = 0
+    try:
+        for batch in pacsv.open_csv(path, **arrow_csv_options(separator, block_bytes)):
+            ranks = checked_ranks(batch, separator, allow_extra_columns)
+            scores = batch.column("score").to_numpy()
+            if not np.isfinite(scores).all():
+                raise Refused
+            rows += len(scores)
+            yield batch.column("qid").cast(pa.string()), batch.column("docid"), scores, ranks
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
+        raise Refused from None
+    if not rows:
+        raise Refused  # read_run names the empty file
+
+
+def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[CodedRows]:
+    """Blocks of whole queries, in file order; :class:`_Unsorted` when a query's rows are apart."""
+    import pyarrow as pa
+
+    done: set[str] = set()
+    waiting = None
+    for columns in _batches(path, allow_extra_columns, block_bytes):
+        if waiting is not None:
+            columns = tuple(_join(a, b) for a, b in zip(waiting, columns))
+        codes, names = encode(columns[0])
+        starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+        if len(starts) != len(names):
+            raise _Unsorted
+        last = int(starts[-1])
+        complete = names[codes[starts[:-1]]].tolist()
+        if not done.isdisjoint(complete) or names[codes[last]] in done:
+            raise _Unsorted
+        done.update(complete)
+        waiting = tuple(_slice(column, last, None) for column in columns)
+        if last:
+            yield _coded(*(_slice(column, 0, last) for column in columns))
+    if waiting is not None:
+        yield _coded(*waiting)
+
+
+def _partitioned_blocks(path: Path, allow_extra_columns: bool, block_bytes: int, folder: Path) -> Iterator[CodedRows]:
+    """The file's rows spread over temporary arrow files by query, each then read whole."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    size = path.stat().st_size * (4 if path.suffix == ".gz" else 1)
+    parts = max(1, -(-size // block_bytes))
+    writers: dict[int, object] = {}
+    query_index: dict[str, int] = {}
+    schema = pa.schema([("qid", pa.string()), ("docid", pa.string()), ("score", pa.float64()), ("rank", pa.int64())])
+    try:
+        for qids, docids, scores, ranks in _batches(path, allow_extra_columns, block_bytes):
+            codes, names = encode(qids)
+            index = np.array([query_index.setdefault(name, len(query_index)) for name in names.tolist()], dtype=np.int64)
+            part_of_row = index[codes] % parts
+            batch = pa.record_batch([qids, docids, pa.array(scores), pa.array(ranks)], schema=schema)
+            for part in np.unique(part_of_row).tolist():
+                if part not in writers:
+                    writers[part] = ipc.new_file(str(folder / f"{part}.arrow"), schema)
+                writers[part].write_batch(batch.filter(pa.array(part_of_row == part)))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for part in sorted(writers):
+        table = ipc.open_file(str(folder / f"{part}.arrow")).read_all()
+        yield _coded(*(table.column(name).combine_chunks() for name in ("qid", "docid")), table.column("score").to_numpy(), table.column("rank").to_numpy())
+        (folder / f"{part}.arrow").unlink()
+
+
+def _coded(qids, docids, scores: np.ndarray, ranks: np.ndarray) -> CodedRows:
+    query_codes, query_ids = factorize_sorted(qids)
+    doc_codes, doc_vocabulary = encode(docids)
+    return CodedRows(query_codes, query_ids, doc_codes, doc_vocabulary, scores, ranks)
+
+
+def _join(first, second):
+    import pyarrow as pa
+
+    if isinstance(first, np.ndarray):
+        return np.concatenate([first, second])
+    return pa.concat_arrays([first, second])
+
+
+def _slice(column, start: int, stop: int | None):
+    if isinstance(column, np.ndarray):
+        return column[start:stop]
+    return column.slice(start, None if stop is None else stop - start)

@@ -1,0 +1,99 @@
+"""A run file evaluated block by block gives evaluate(read_run(file))'s numbers, bit for bit."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from harness.errors import HarnessError, InputFormatError
+from harness.evaluation import evaluate, read_run, streaming, trec
+from harness.evaluation.streaming import evaluate_run_file
+
+MEASURES = "AP,RR@3,nDCG@5,P@2,R@10,IPrec@0.5,AP(judged_only=True),Bpref"
+
+
+@pytest.fixture(autouse=True)
+def no_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file here is small: take the paths of large ones (arrow, blocks) all the same."""
+    monkeypatch.setattr(streaming, "SMALL_FILE_BYTES", 0)
+    monkeypatch.setattr(trec, "SMALL_FILE_BYTES", 0)
+
+
+def same(found, expected) -> None:
+    assert found.per_query == expected.per_query
+    assert found.aggregate == expected.aggregate
+    assert found.ties == expected.ties
+    assert (found.unjudged_run_queries, found.missing_run_queries) == (expected.unjudged_run_queries, expected.missing_run_queries)
+    assert found.semantics == expected.semantics
+
+
+@st.composite
+def run_files(draw):
+    num_queries = draw(st.integers(1, 12))
+    lines, qrels = [], {}
+    for q in range(num_queries):
+        qid = draw(st.sampled_from([f"q{q}", f"{q:03d}", f"Q-{q}é"]))
+        docs = draw(st.lists(st.sampled_from([f"d{i}" for i in range(15)]), min_size=1, max_size=8, unique=True))
+        scores = draw(st.lists(st.sampled_from([0.5, 1.0, 1.25, 2.0, -3.0]), min_size=len(docs), max_size=len(docs)))
+        lines.extend(f"{qid} Q0 {doc} {rank} {score!r} t\n" for rank, (doc, score) in enumerate(zip(docs, scores), 1))
+        if draw(st.booleans()):
+            qrels[qid] = {doc: draw(st.integers(-1, 2)) for doc in draw(st.lists(st.sampled_from(docs + ["other"]), min_size=1, max_size=3, unique=True))}
+    for extra in range(draw(st.integers(0, 2))):
+        qrels[f"absent{extra}"] = {"d1": 1}
+    if not qrels:
+        qrels["q0"] = {"d0": 1}
+    if draw(st.booleans()):  # a query comes back after others: the partitioned path
+        lines = [lines[i] for i in np.random.default_rng(draw(st.integers(0, 99))).permutation(len(lines))]
+    return "".join(lines), qrels
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(run_files(), st.booleans(), st.sampled_from([64, 200, 1 << 20]), st.booleans(), st.sampled_from(["trec_eval", "rank"]))
+def test_blocks_equal_the_whole(tmp_path: Path, case, missing_as_zero: bool, block_bytes: int, gzipped: bool, tie_break: str) -> None:
+    text, qrels = case
+    path = tmp_path / ("run.trec.gz" if gzipped else "run.trec")
+    path.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    try:
+        expected = evaluate(read_run(path), qrels, MEASURES, missing_as_zero=missing_as_zero, tie_break=tie_break)
+    except HarnessError as error:
+        with pytest.raises(HarnessError) as raised:
+            evaluate_run_file(path, qrels, MEASURES, missing_as_zero=missing_as_zero, tie_break=tie_break, block_bytes=block_bytes)
+        assert str(raised.value) == str(error)
+        return
+    found = evaluate_run_file(path, qrels, MEASURES, missing_as_zero=missing_as_zero, tie_break=tie_break, block_bytes=block_bytes)
+    same(found, expected)
+
+
+def test_a_duplicate_is_named_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "dup.trec"
+    path.write_text("q1 Q0 a 1 2 t\nq1 Q0 b 2 1 t\nq2 Q0 c 1 1 t\nq2 Q0 c 2 0.5 t\n")
+    with pytest.raises(InputFormatError) as raised:
+        evaluate_run_file(path, {"q1": {"a": 1}}, "AP", block_bytes=16)
+    assert str(raised.value) == str(pytest.raises(InputFormatError, read_run, path).value)
+    assert ":4:" in str(raised.value)
+
+
+def test_files_arrow_refuses_are_read_line_by_line(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.trec"
+    mixed.write_text("q1 Q0 a 1 2 t\nq1\tQ0\tb\t2\t1\tt\n")
+    same(evaluate_run_file(mixed, {"q1": {"b": 1}}, "AP,RR"), evaluate(read_run(mixed), {"q1": {"b": 1}}, "AP,RR"))
+    empty = tmp_path / "empty.trec"
+    empty.write_text("")
+    with pytest.raises(InputFormatError, match="no rows"):
+        evaluate_run_file(empty, {"q1": {"b": 1}}, "AP")
+    with pytest.raises(HarnessError, match="no such run file"):
+        evaluate_run_file(tmp_path / "absent.trec", {"q1": {"b": 1}}, "AP")
+
+
+def test_rank_distance_needs_and_uses_the_pool(tmp_path: Path) -> None:
+    path = tmp_path / "pool.trec"
+    path.write_text("q1 Q0 en-1 1 2 t\nq1 Q0 de-2 2 1 t\nq2 Q0 de-1 1 3 t\n")
+    qrels = {"q1": {"en-1": 1, "de-1": 1}, "q2": {"de-1": 1, "en-1": 1}}
+    pool = ["en-1", "de-1", "de-2", "en-2"]
+    found = evaluate_run_file(path, qrels, "RankDistance", pool=pool, block_bytes=20)
+    same(found, evaluate(read_run(path), qrels, "RankDistance", pool=pool))
+    # q1: en-1 1st, de-1 after the retrieved and after en-2 (ids descending): 4th; q2: de-1 1st, en-1 3rd
+    assert found.per_query["RankDistance"] == {"q1": 3.0, "q2": 2.0}

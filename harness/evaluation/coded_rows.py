@@ -1,8 +1,9 @@
-"""A run's rows with their query and document ids as integer codes: what the evaluator works on.
+"""A run's rows with query ids as integer codes and document ids as given: what the evaluator works on.
 
-Strings are hashed once, by arrow, into codes; everything after (ordering, duplicate checks,
-joining the qrels) compares integers, and ids are looked up again only to name one in an error
-or to compare documents tied on score.
+Query ids are few and are encoded once; document ids are mostly distinct in large runs, where a
+hash table over all of them would cost more than everything else (cache misses), so they stay
+as they are and are only fingerprinted (:func:`fingerprints`) for the duplicate check, looked
+up among the judged documents, and compared as strings where scores tie.
 """
 from __future__ import annotations
 
@@ -10,21 +11,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harness.evaluation.arrow_arrays import integers, numbers, strings
 from harness.evaluation.run import Run, string_array
 
 # Up to this many values, Python dicts encode strings and arrow is not imported.
 SMALL = 65_536
+# odd 64-bit multipliers (2**64 / golden ratio and two of xxhash's primes): each spreads its input's bits
+_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
 @dataclass
 class CodedRows:
     """Rows of a run: query ``query_ids[query_codes[r]]`` (``query_ids`` sorted), document
-    ``doc_vocabulary[doc_codes[r]]``, score ``scores[r]`` and, from a file, rank ``ranks[r]``."""
+    ``doc_ids[r]`` (a numpy array of str or an arrow string array), score ``scores[r]`` and,
+    from a file, rank ``ranks[r]``."""
 
     query_codes: np.ndarray
     query_ids: np.ndarray
-    doc_codes: np.ndarray
-    doc_vocabulary: np.ndarray
+    doc_ids: object
     scores: np.ndarray
     ranks: np.ndarray | None = None
     name: str = ""
@@ -32,8 +36,7 @@ class CodedRows:
     @classmethod
     def from_run(cls, run: Run) -> "CodedRows":
         query_codes, query_ids = factorize_sorted(run.query_ids)
-        doc_codes, doc_vocabulary = encode(run.doc_ids)
-        return cls(query_codes, query_ids, doc_codes, doc_vocabulary, np.asarray(run.scores, dtype=np.float64), run.ranks, run.name)
+        return cls(query_codes, query_ids, np.asarray(run.doc_ids, dtype=object), np.asarray(run.scores, dtype=np.float64), run.ranks, run.name)
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -42,7 +45,36 @@ class CodedRows:
         return str(self.query_ids[self.query_codes[row]])
 
     def doc_id(self, row: int) -> str:
-        return str(self.doc_vocabulary[self.doc_codes[row]])
+        return str(self.docs_at(np.array([row]))[0])
+
+    def docs_at(self, rows: np.ndarray) -> np.ndarray:
+        """The document ids of ``rows``, as a numpy array of str."""
+        if isinstance(self.doc_ids, np.ndarray):
+            return self.doc_ids[rows]
+        return string_array(self.doc_ids.take(integers(rows)).to_pylist())
+
+
+def fingerprints(values) -> np.ndarray:
+    """A 64-bit fingerprint of each string: equal strings, equal fingerprints (unequal ones rarely).
+
+    Python's own (cached) string hash for a numpy array of str; for an arrow string array, a
+    mix of each string's first and last eight bytes and its length, read straight from arrow's
+    buffers (one gather per row, no hash table).
+    """
+    if isinstance(values, np.ndarray):
+        return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values)).view(np.uint64)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4).astype(np.int64)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    padded = np.concatenate([np.zeros(8, dtype=np.uint8), data[: offsets[-1]], np.zeros(8, dtype=np.uint8)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
+    lengths = np.diff(offsets)
+    head = np.ascontiguousarray(windows[offsets[:-1] + 8]).view(np.uint64).ravel()
+    tail = np.ascontiguousarray(windows[offsets[1:]]).view(np.uint64).ravel()  # the 8 bytes ending the string
+    keep = np.where(lengths >= 8, ~np.uint64(0), (np.uint64(1) << (np.minimum(lengths, 7).astype(np.uint64) * np.uint64(8))) - np.uint64(1))
+    head &= keep
+    tail = np.where(lengths > 8, tail, np.uint64(0))
+    # a wrapping linear mix is enough: equal keys are compared as strings afterwards
+    return head * _MULTIPLIERS[0] + tail * _MULTIPLIERS[1] + lengths.astype(np.uint64) * _MULTIPLIERS[2]
 
 
 def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
@@ -80,13 +112,9 @@ def encode(values) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(as_arrow_strings(values))
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), encoded.dictionary.to_numpy(zero_copy_only=False)
+    return numbers(encoded.indices).astype(np.int64), string_array(encoded.dictionary.to_pylist())
 
 
 def as_arrow_strings(values):
     """An arrow string array of ``values`` (an arrow array already, or a numpy array of str)."""
-    import pyarrow as pa
-
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values
-    return pa.array(np.asarray(values, dtype=object), type=pa.string())
+    return strings(values.tolist()) if isinstance(values, np.ndarray) else values

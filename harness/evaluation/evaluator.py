@@ -10,6 +10,7 @@ rounds scores again.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import re
@@ -62,10 +63,8 @@ class Evaluation:
 
     def to_dict(self, per_query: bool = True) -> dict[str, object]:
         """A JSON-serialisable copy; ``per_query=False`` leaves out the per-query values."""
-        data = dataclasses.asdict(self)
-        if not per_query:
-            del data["per_query"]
-        return data
+        shallow = {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if per_query or field.name != "per_query"}
+        return copy.deepcopy(shallow)
 
 
 def evaluate(
@@ -156,7 +155,7 @@ def judge_rows(rows: CodedRows, judged: Mapping[str, Mapping[str, int]], tie_bre
     """Rows in the pinned order, checked for duplicates, and their judged rows."""
     rows = dataclasses.replace(rows, scores=ranking_scores(rows.scores, compat, rows.name))
     ranking = rank_rows(rows, tie_break)
-    duplicate = first_duplicate(rows.query_codes, rows.doc_codes, rows.doc_vocabulary, rows.query_ids, ranking.order)
+    duplicate = first_duplicate(rows, ranking.order)
     if duplicate is not None:
         raise DuplicateDocument(f"run {rows.name!r}: document {duplicate[1]!r} appears twice for query {duplicate[0]!r}")
     run_query_ids = rows.query_ids.tolist()
@@ -164,9 +163,8 @@ def judge_rows(rows: CodedRows, judged: Mapping[str, Mapping[str, int]], tie_bre
     run_index = {qid: i for i, qid in enumerate(run_query_ids)}
     groups = np.fromiter((run_index.get(qid, -1) for qid in query_ids), dtype=np.int64, count=len(query_ids))
     order, offsets = take_queries(ranking.offsets, ranking.order, groups)
-    ranked_codes = rows.doc_codes[order]
-    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), ranked_codes, rows.doc_vocabulary, offsets)
-    return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (rows.doc_vocabulary[ranked_codes], offsets))
+    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), rows.doc_ids, order, offsets)
+    return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (rows.docs_at(order), offsets))
 
 
 def _check_grades(qrels: Mapping[str, Mapping[str, int]]) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.evaluation.kernels import RankedJudgments
-from harness.evaluation.coded_rows import SMALL, as_arrow_strings
+from harness.evaluation.arrow_arrays import codes_or, strings
+from harness.evaluation.coded_rows import as_arrow_strings
 from harness.evaluation.ranking import offsets_from_lengths
 
 
@@ -67,13 +68,11 @@ class JudgedQueries:
 
     def document_codes(self, doc_ids) -> np.ndarray:
         """Each document's code among the judged documents, -1 where no query judges it."""
-        if isinstance(doc_ids, np.ndarray) and len(doc_ids) <= SMALL:
-            return np.fromiter((self.documents.get(doc, -1) for doc in doc_ids.tolist()), dtype=np.int64, count=len(doc_ids))
-        import pyarrow as pa
+        if isinstance(doc_ids, np.ndarray):
+            return np.fromiter(map(self.documents.get, doc_ids.tolist(), itertools.repeat(-1)), dtype=np.int64, count=len(doc_ids))
         import pyarrow.compute as pc
 
-        codes = pc.index_in(as_arrow_strings(doc_ids), value_set=pa.array(list(self.documents), type=pa.string()))
-        return codes.fill_null(-1).to_numpy().astype(np.int64, copy=False)
+        return codes_or(pc.index_in(as_arrow_strings(doc_ids), value_set=strings(list(self.documents))), -1)
 
     def grades_of(self, query_index: np.ndarray, doc_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(found, grades)``: which (query, judged document) pairs the qrels hold, and their grades."""
@@ -92,10 +91,10 @@ class JudgedQueries:
         return RankedJudgments(offsets, grades, rank, self.qrel_offsets, self.qrel_grades, grades >= 0)
 
 
-def judge_ordered_rows(judged: JudgedQueries, doc_codes: np.ndarray, doc_vocabulary: np.ndarray, offsets: np.ndarray) -> RankedJudgments:
-    """Judged rows of rankings laid out query after query: query ``i`` owns rows
-    ``offsets[i]:offsets[i+1]``, best first, naming documents ``doc_vocabulary[doc_codes]``."""
-    codes = judged.document_codes(doc_vocabulary)[doc_codes]
+def judge_ordered_rows(judged: JudgedQueries, doc_ids, order: np.ndarray, offsets: np.ndarray) -> RankedJudgments:
+    """Judged rows of rankings laid out query after query: query ``i`` owns documents
+    ``doc_ids[order[offsets[i]:offsets[i+1]]]``, best first."""
+    codes = judged.document_codes(doc_ids)[order]
     rows = np.flatnonzero(codes >= 0)
     row_query = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[rows]
     found, grades = judged.grades_of(row_query, codes[rows])

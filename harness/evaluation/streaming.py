@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import HarnessError
+from harness.evaluation.arrow_arrays import floats, integers, numbers
 from harness.evaluation.coded_rows import CodedRows, encode, factorize_sorted
 from harness.evaluation.compat import DEFAULT_COMPAT, normalize_compat
 from harness.evaluation.evaluator import DuplicateDocument, Evaluation, evaluate, evaluation_of, judge_rows, judged_queries, measure_values, semantics_of
@@ -27,9 +28,10 @@ from harness.evaluation.judged_rows import JudgedRanking
 from harness.evaluation.measures import Measure, parse_measures
 from harness.evaluation.ranking import TIES_DEFINITION
 from harness.evaluation.trec import SMALL_FILE_BYTES, read_run, run_name
-from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator
+from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator, open_binary
 
 BLOCK_BYTES = 32 << 20
+PARSE_BLOCK_BYTES = 1 << 20  # arrow parses a block's megabytes on every core
 
 
 class _Unsorted(Exception):
@@ -110,7 +112,7 @@ class _BlockScorer:
         if missing_as_zero and missing:
             no_ids = np.zeros(0, dtype=object)
             no_rows = np.zeros(0, dtype=np.int64)
-            empty = CodedRows(no_rows, no_ids, no_rows, no_ids, np.zeros(0), no_rows, self.name)
+            empty = CodedRows(no_rows, no_ids, no_ids, np.zeros(0), no_rows, self.name)
             absent = {qid: self.judged[qid] for qid in missing}
             self._score(judge_rows(empty, absent, self.tie_break, self.compat, missing_as_zero=True), absent)
         order = np.argsort(np.array(self.query_ids, dtype=object), kind="stable") if self.query_ids else np.zeros(0, dtype=np.int64)
@@ -121,20 +123,29 @@ class _BlockScorer:
 
 
 def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[tuple]:
-    """``(query ids, document ids, scores, ranks)`` per block of the file, each checked; :class:`Refused` where arrow cannot tell."""
+    """``(query ids, document ids, scores, ranks)`` per block of whole lines, each checked; :class:`Refused` where arrow cannot tell.
+
+    Each block is parsed by arrow's multithreaded reader on its own (its streaming reader
+    parses on one thread).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     separator = guess_separator(path)
+    options = arrow_csv_options(separator, PARSE_BLOCK_BYTES)
     rows = 0
     try:
-        for batch in pacsv.open_csv(path, **arrow_csv_options(separator, block_bytes)):
-            ranks = checked_ranks(batch, separator, allow_extra_columns)
-            scores = batch.column("score").to_numpy()
-            if not np.isfinite(scores).all():
-                raise Refused
-            rows += len(scores)
-            yield batch.column("qid").cast(pa.string()), batch.column("docid"), scores, ranks
+        with open_binary(path) as lines:
+            while block := lines.read(block_bytes):
+                block += lines.readline()
+                table = pacsv.read_csv(pa.BufferReader(block), **options)
+                del block
+                ranks = checked_ranks(table, separator, allow_extra_columns)
+                scores = numbers(table.column("score").combine_chunks())
+                if not np.isfinite(scores).all():
+                    raise Refused
+                rows += len(scores)
+                yield table.column("qid").combine_chunks().cast(pa.string()), table.column("docid").combine_chunks(), scores, ranks
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
         raise Refused from None
     if not rows:
@@ -181,24 +192,25 @@ def _partitioned_blocks(path: Path, allow_extra_columns: bool, block_bytes: int,
             codes, names = encode(qids)
             index = np.array([query_index.setdefault(name, len(query_index)) for name in names.tolist()], dtype=np.int64)
             part_of_row = index[codes] % parts
-            batch = pa.record_batch([qids, docids, pa.array(scores), pa.array(ranks)], schema=schema)
+            batch = pa.record_batch([qids, docids, floats(scores), integers(ranks)], schema=schema)
             for part in np.unique(part_of_row).tolist():
                 if part not in writers:
                     writers[part] = ipc.new_file(str(folder / f"{part}.arrow"), schema)
-                writers[part].write_batch(batch.filter(pa.array(part_of_row == part)))
+                writers[part].write_batch(batch.take(integers(np.flatnonzero(part_of_row == part))))
     finally:
         for writer in writers.values():
             writer.close()
     for part in sorted(writers):
         table = ipc.open_file(str(folder / f"{part}.arrow")).read_all()
-        yield _coded(*(table.column(name).combine_chunks() for name in ("qid", "docid")), table.column("score").to_numpy(), table.column("rank").to_numpy())
+        yield _coded(*(table.column(name).combine_chunks() for name in ("qid", "docid", "score", "rank")))
         (folder / f"{part}.arrow").unlink()
 
 
-def _coded(qids, docids, scores: np.ndarray, ranks: np.ndarray) -> CodedRows:
+def _coded(qids, docids, scores, ranks) -> CodedRows:
+    """Coded rows of arrow columns (scores and ranks as numpy arrays or arrow arrays)."""
+    scores, ranks = (column if isinstance(column, np.ndarray) else numbers(column) for column in (scores, ranks))
     query_codes, query_ids = factorize_sorted(qids)
-    doc_codes, doc_vocabulary = encode(docids)
-    return CodedRows(query_codes, query_ids, doc_codes, doc_vocabulary, scores, ranks)
+    return CodedRows(query_codes, query_ids, docids, scores, ranks)
 
 
 def _join(first, second):

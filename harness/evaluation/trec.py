@@ -22,7 +22,7 @@ import numpy as np
 
 from harness.atomic import atomic_open
 from harness.errors import HarnessError, InputFormatError
-from harness.evaluation.coded_rows import encode, factorize_sorted
+from harness.evaluation.coded_rows import CodedRows, factorize_sorted
 from harness.evaluation.ranking import first_duplicate, rank_run
 from harness.evaluation.run import Run
 from harness.evaluation.score_matrix import ScoreMatrix
@@ -143,8 +143,7 @@ def _run_columns_valid(query_ids: np.ndarray, doc_ids: np.ndarray, ranks: np.nda
     """The checks the fast parsers leave open: finite scores, no document twice per query."""
     if not np.isfinite(scores).all():
         return False
-    query_codes, uniques = factorize_sorted(query_ids)
-    return first_duplicate(query_codes, *encode(doc_ids), uniques) is None
+    return first_duplicate(CodedRows(*factorize_sorted(query_ids), doc_ids, scores)) is None
 
 
 def _run_columns_lines(path: Path, allow_extra_columns: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

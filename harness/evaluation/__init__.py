@@ -4,6 +4,9 @@
     result = evaluate(run, read_qrels("qrels.tsv"), parse_measures("AP,nDCG@10,RR@10,R@100"))
     result.aggregate["nDCG@10"], result.per_query["AP"]["q1"], result.ties, result.semantics
 
+A file of any size, in bounded memory: ``evaluate_run_file("big.run.gz", qrels, "AP")``; a
+dense ranker's scores without rows: ``evaluate(ScoreMatrix(query_ids, doc_ids, scores), qrels, "AP")``.
+
 The numbers are trec_eval 10.0's; ``evaluate(..., compat="trec_eval-9.0.8")`` gives those of
 trec_eval 9.0.8 and pytrec_eval (ir-measures) instead (see :mod:`harness.evaluation.compat`).
 """
@@ -11,6 +14,8 @@ from harness.evaluation.compat import COMPAT_MODES, normalize_compat
 from harness.evaluation.evaluator import Evaluation, evaluate
 from harness.evaluation.measures import Measure, parse_measure, parse_measures
 from harness.evaluation.run import Run
+from harness.evaluation.score_matrix import ScoreMatrix
+from harness.evaluation.streaming import evaluate_run_file
 from harness.evaluation.trec import read_qrels, read_run, write_run
 
 __all__ = [
@@ -18,7 +23,9 @@ __all__ = [
     "Evaluation",
     "Measure",
     "Run",
+    "ScoreMatrix",
     "evaluate",
+    "evaluate_run_file",
     "normalize_compat",
     "parse_measure",
     "parse_measures",

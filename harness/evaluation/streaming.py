@@ -30,7 +30,7 @@ from harness.evaluation.ranking import TIES_DEFINITION
 from harness.evaluation.trec import SMALL_FILE_BYTES, read_run, run_name
 from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator, open_binary
 
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 16 << 20
 PARSE_BLOCK_BYTES = 1 << 20  # arrow parses a block's megabytes on every core
 
 

@@ -140,7 +140,7 @@ def evaluate_run(
     the share of the run's documents found in the pair's collection is reported; at 0% (a run of
     another pair) the run is refused unless ``force``.
     """
-    from harness.evaluation import evaluate as score, normalize_compat, parse_measures, read_qrels, read_run
+    from harness.evaluation import evaluate_run_file, normalize_compat, parse_measures, read_qrels, read_run
 
     if (qrels is None) == (dataset is None):
         raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
@@ -149,9 +149,8 @@ def evaluate_run(
         chosen = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
         if any(m.needs_pool for m in chosen):
             raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
-        from harness.evaluation.streaming import evaluate_run_file  # any size, in bounded memory
-
-        return evaluate_run_file(run, read_qrels(qrels), chosen, tie_break=tie_break, compat=compat, allow_extra_columns=True)
+        return evaluate_run_file(  # any size, in bounded memory
+run, read_qrels(qrels), chosen, tie_break=tie_break, compat=compat, allow_extra_columns=True)
 
     from harness.datasets import get_dataset, resolve_pairs
     from harness.submissions import Submission

@@ -17,6 +17,13 @@ def numbers(array) -> np.ndarray:
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
 
 
+def string_buffers(array) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, data)`` of an arrow string array: string ``i`` is ``data[offsets[i]:offsets[i+1]]``."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    data = array.buffers()[2]
+    return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+
+
 def codes_or(array, missing: int) -> np.ndarray:
     """An integer arrow array as int64, ``missing`` where it is null (e.g. ``index_in``'s misses)."""
     values = numbers(array).astype(np.int64)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import integers, numbers, strings
+from harness.evaluation.arrow_arrays import integers, numbers, string_buffers, strings
 from harness.evaluation.run import Run, string_array
 
 # Up to this many values, Python dicts encode strings and arrow is not imported.
@@ -63,8 +63,8 @@ def fingerprints(values) -> np.ndarray:
     """
     if isinstance(values, np.ndarray):
         return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values)).view(np.uint64)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4).astype(np.int64)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    offsets, data = string_buffers(values)
+    offsets = offsets.astype(np.int64)
     padded = np.concatenate([np.zeros(8, dtype=np.uint8), data[: offsets[-1]], np.zeros(8, dtype=np.uint8)])
     windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
     lengths = np.diff(offsets)

@@ -62,8 +62,13 @@ def evaluate_run_file(
     chosen = parse_measures(measures)
     judged = judged_queries(qrels)
     pool = list(pool) if pool is not None else None
+
+    def whole_file() -> Evaluation:
+        run = read_run(path, allow_extra_columns=allow_extra_columns)
+        return evaluate(run, judged, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
+
     if path.stat().st_size <= SMALL_FILE_BYTES:
-        return evaluate(read_run(path, allow_extra_columns=allow_extra_columns), judged, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
+        return whole_file()
     scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
     try:
         try:
@@ -75,8 +80,7 @@ def evaluate_run_file(
                 for rows in _partitioned_blocks(path, allow_extra_columns, block_bytes, Path(folder)):
                     scorer.add(rows)
     except (Refused, DuplicateDocument):  # read_run names the file's line
-        run = read_run(path, allow_extra_columns=allow_extra_columns)
-        return evaluate(run, qrels, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
+        return whole_file()
     return scorer.result(missing_as_zero)
 
 
@@ -154,8 +158,6 @@ def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterato
 
 def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[CodedRows]:
     """Blocks of whole queries, in file order; :class:`_Unsorted` when a query's rows are apart."""
-    import pyarrow as pa
-
     done: set[str] = set()
     waiting = None
     for columns in _batches(path, allow_extra_columns, block_bytes):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import numbers
+from harness.evaluation.arrow_arrays import numbers, string_buffers
 
 RUN_NAMES = ["qid", "q0", "docid", "rank", "score", "tag"]
 INTEGER_PATTERN = r"[+-]?[0-9]+"
@@ -118,10 +118,8 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarra
 
 def _integers(values) -> bool:
     """Whether every (non-empty) string is ``[+-]?[0-9]+``: a byte scan instead of a regex per value."""
-    if values.buffers()[2] is None:  # every string empty
-        return False
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = string_buffers(values)
+    data = data[offsets[0] : offsets[-1]]
     digits = (data >= ord("0")) & (data <= ord("9"))
     if digits.all():
         return bool((np.diff(offsets) > 0).all())

@@ -154,7 +154,7 @@ def phase_timers() -> Iterator[dict[str, float]]:
     """Time the stages of ``compare_submissions`` by wrapping the functions it calls (restored after)."""
     spent = {"read per-query files + matrices": 0.0, "randomization tests": 0.0, "effect sizes + bootstrap CIs": 0.0}
     patches = [
-        (comparison_module, "_SharedScores", "read per-query files + matrices"),
+        (comparison_module, "SharedScores", "read per-query files + matrices"),
         (paired_tests_module, "randomization_p", "randomization tests"),
         (comparison_module, "effect_sizes", "effect sizes + bootstrap CIs"),
     ]

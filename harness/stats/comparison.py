@@ -13,7 +13,6 @@ within a declared family: the tests that share everything except the dimensions 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,10 @@ from harness.stats.comparison_result import Column, Comparison, TestResult
 from harness.stats.corrections import CORRECTIONS, get_correction
 from harness.stats.effects import effect_sizes
 from harness.stats.equivalence import tost_p
+from harness.stats.pair_sums import PairSums
 from harness.stats.paired_tests import get_test
 from harness.stats.randomization import enumerates_exactly
+from harness.stats.shared_scores import SharedScores
 from harness.submissions import Submission
 
 FAMILY_DIMENSIONS = ("systems", "pairs", "measures")
@@ -63,26 +64,24 @@ def compare_submissions(
     _check_options(submissions, baseline, alpha, family, resamples, seed, confidence, margin, average_test)
     names = [s.name for s in submissions]
     pairs, dropped = _shared_pairs(submissions, datasets)
-    scores = _SharedScores(submissions, pairs)
+    scores = SharedScores(submissions, pairs)
     chosen = _measures(submissions, pairs, measures)
     columns = _columns(pairs)
     comparisons = [(s, baseline) for s in names if s != baseline] if baseline else [
         (a, b) for i, a in enumerate(names) for b in names[i + 1 :]
     ]
+    systems = [(names.index(a), names.index(b)) for a, b in comparisons]
 
     values: dict[tuple[str, str, str], float] = {}
     raw: list[dict[str, Any]] = []
     for column in progress_bar(columns, progress, "testing", unit="column"):
-        cells, blocks = [], []
-        for measure in chosen:
-            if not scores.has_column(column, measure.name):
-                continue
+        present = [m for m in chosen if scores.has_column(column, m.name)]
+        for measure in present:
             for index, name in enumerate(names):
                 values[(name, measure.name, column.key)] = scores.own_value(column, measure.name, index)
-            for a, b in comparisons:
-                blocks.append(scores.differences(column, measure.name, names.index(a), names.index(b), average_test))
-                cells.append((measure, a, b))
-        raw += _tests(cells, blocks, paired_test, column, resamples, seed, confidence, margin)
+        cells = [(measure, a, b) for measure in present for a, b in comparisons]
+        groups = _groups(scores, column, [m.name for m in present], systems, average_test)
+        raw += _tests(cells, groups, paired_test, column, resamples, seed, confidence, margin)
     tests, families = _correct(raw, correction, alpha, family, columns)
     protocol = {
         "test": test,
@@ -112,18 +111,33 @@ def compare_submissions(
     return Comparison(names, baseline, chosen, columns, values, tests, protocol, scores.counts, notes)
 
 
-def _tests(cells, blocks, paired_test, column: Column, resamples: int, seed: int, confidence: float, margin: float | None) -> list[dict[str, Any]]:
-    """The raw tests of one column, in the order of ``cells``. Tests with the same number of units
-    run as one matrix: one pass over the resampling plan, which depends only on n and the seed."""
+def _groups(scores: SharedScores, column: Column, measures: list[str], systems: list[tuple[int, int]], average_test: str):
+    """The tests of one column as matrices of units x tests: ``(cells, differences, pairs)`` per
+    number of units. A matrix is tested at once: one pass over the resampling plan, which depends
+    only on n and the seed. Where every system holds the same queries the column is one matrix of
+    :class:`PairSums` (the systems' units side by side: tests and intervals then come from fewer
+    products); otherwise ``pairs`` is None."""
+    units = [scores.units(column, measure, average_test) for measure in measures]
+    if units and all(u is not None for u in units):
+        width = len(scores.names)
+        first = np.concatenate([np.array([a for a, _ in systems]) + k * width for k in range(len(units))])
+        second = np.concatenate([np.array([b for _, b in systems]) + k * width for k in range(len(units))])
+        pairs = PairSums(np.concatenate(units, axis=1), first, second)
+        return [(list(range(len(first))), pairs.differences, pairs)]
+    blocks = [scores.differences(column, measure, a, b, average_test) for measure in measures for a, b in systems]
     by_size: dict[int, list[int]] = {}
     for k, block in enumerate(blocks):
         by_size.setdefault(block.size, []).append(k)
+    return [(members, np.stack([blocks[k] for k in members], axis=1), None) for members in by_size.values()]
+
+
+def _tests(cells, groups, paired_test, column: Column, resamples: int, seed: int, confidence: float, margin: float | None) -> list[dict[str, Any]]:
+    """The raw tests of one column, in the order of ``cells``, from its :func:`_groups`."""
     rows: list[dict[str, Any]] = [{} for _ in cells]
-    for members in by_size.values():
-        differences = np.stack([blocks[k] for k in members], axis=1)
+    for members, differences, pairs in groups:
         direction = np.array([cells[k][0].higher_is_better for k in members])
-        p = paired_test.p_values(differences, resamples, seed)
-        effects = effect_sizes(differences, direction, resamples, seed, confidence)
+        p = paired_test.p_values(differences, resamples, seed, pairs)
+        effects = effect_sizes(differences, direction, resamples, seed, confidence, pairs)
         equivalence = tost_p(differences, margin) if margin else None
         for j, k in enumerate(members):
             measure, a, b = cells[k]
@@ -138,76 +152,6 @@ def _tests(cells, blocks, paired_test, column: Column, resamples: int, seed: int
                 "tost_p": None if equivalence is None else float(equivalence[j]),
             }
     return rows
-
-
-class _SharedScores:
-    """Per-query scores of every system on every shared pair: each system's own, and for two
-    systems the queries both hold. Rows are the queries any system holds, sorted; ``masks`` says
-    who holds which (None where every system holds every query, the usual case)."""
-
-    def __init__(self, submissions: Sequence[Submission], pairs: Sequence[PairId]) -> None:
-        self.names = [s.name for s in submissions]
-        self.matrices: dict[tuple[str, str], np.ndarray] = {}
-        self.masks: dict[str, np.ndarray | None] = {}
-        self.counts: dict[str, dict[str, Any]] = {}
-        self._means: dict[tuple[str, str], np.ndarray] = {}
-        for pair in pairs:
-            tables = [s.per_query(pair) for s in submissions]
-            query_sets = [set(next(iter(t.values()), {})) for t in tables]
-            rows = sorted(set.union(*query_sets))
-            same = all(len(q) == len(rows) for q in query_sets)
-            self.counts[str(pair)] = {"shared": len(set.intersection(*query_sets)), "per_system": {n: len(q) for n, q in zip(self.names, query_sets)}}
-            self.masks[str(pair)] = None if same else np.array([[q in held for held in query_sets] for q in rows], dtype=bool)
-            pick = itemgetter(*rows) if len(rows) > 1 else (lambda column: (column[rows[0]],))
-            for measure in set.intersection(*(set(t) for t in tables)):
-                self.matrices[(str(pair), measure)] = np.column_stack([
-                    np.array(pick(t[measure]) if same else [t[measure].get(q, np.nan) for q in rows], dtype=np.float64) for t in tables
-                ])
-
-    def has_column(self, column: Column, measure: str) -> bool:
-        return all((p, measure) in self.matrices for p in column.pairs)
-
-    def own_value(self, column: Column, measure: str, index: int) -> float:
-        """The system's own mean on a pair; on an average column, the macro average of its own pair means."""
-        means = [self._own(p, measure, index).mean() for p in column.pairs]
-        return float(np.mean(means)) if column.is_average else float(means[0])
-
-    def differences(self, column: Column, measure: str, a: int, b: int, average_test: str) -> np.ndarray:
-        """The units of the test of systems ``a`` and ``b``: per-query differences on the queries both
-        hold, or per pair the difference of their means over those queries (``pair-means``)."""
-        if column.is_average and average_test == "pair-means":
-            means = np.stack([self._shared_means(p, measure, a, b) for p in column.pairs])
-            return means[:, 0] - means[:, 1]
-        parts = [self._shared(p, measure, a, b) for p in column.pairs]
-        return np.concatenate([part[:, 0] - part[:, 1] for part in parts]) if column.is_average else parts[0][:, 0] - parts[0][:, 1]
-
-    def _shared_means(self, pair: str, measure: str, a: int, b: int) -> np.ndarray:
-        """The means of ``a`` and ``b`` over the queries both hold (where all hold the same queries,
-        from the matrix's column means: the same bits whichever systems are compared)."""
-        if self.masks[pair] is None:
-            key = (pair, measure)
-            if key not in self._means:
-                self._means[key] = self.matrices[key].mean(axis=0)
-            return self._means[key][[a, b]]
-        return self._shared(pair, measure, a, b).mean(axis=0)
-
-    def _own(self, pair: str, measure: str, index: int) -> np.ndarray:
-        mask = self.masks[pair]
-        column = self.matrices[(pair, measure)][:, index]
-        return column if mask is None else column[mask[:, index]]
-
-    def _shared(self, pair: str, measure: str, a: int, b: int) -> np.ndarray:
-        """Queries both hold x (a, b)."""
-        matrix, mask = self.matrices[(pair, measure)], self.masks[pair]
-        if mask is None:
-            return matrix[:, [a, b]]
-        both = mask[:, a] & mask[:, b]
-        if not both.any():
-            sizes = ", ".join(f"{name} {count}" for name, count in self.counts[pair]["per_system"].items())
-            raise HarnessError(
-                f"{pair}: {self.names[a]} and {self.names[b]} share no query (queries per system: {sizes}); they cannot be compared"
-            )
-        return matrix[np.ix_(both, [a, b])]
 
 
 def _shared_pairs(submissions: Sequence[Submission], datasets: Sequence[str] | None) -> tuple[list[PairId], dict[str, list[str]]]:
@@ -338,7 +282,7 @@ def _check_options(submissions, baseline, alpha, family, resamples, seed, confid
         raise HarnessError(f"unknown average test {average_test!r}: expected one of {', '.join(AVERAGE_TESTS)}")
 
 
-def _notes(dropped: dict[str, list[str]], scores: _SharedScores) -> list[str]:
+def _notes(dropped: dict[str, list[str]], scores: SharedScores) -> list[str]:
     notes = []
     for name, pairs in dropped.items():
         shown = ", ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")

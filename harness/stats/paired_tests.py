@@ -12,7 +12,8 @@ import numpy as np
 
 from harness.errors import HarnessError
 from harness.stats.bootstrap import bootstrap_p
-from harness.stats.randomization import randomization_p
+from harness.stats.pair_sums import PairSums
+from harness.stats.randomization import pair_randomization_p, randomization_p
 from harness.stats.student_t import t_test_p
 from harness.stats.wilcoxon import wilcoxon_p
 
@@ -24,8 +25,12 @@ class PairedTest:
     kernel: Callable[[np.ndarray, int, int], np.ndarray]
     resampling: bool
     p_value: str
+    pair_kernel: Callable[[PairSums, int, int], np.ndarray] | None = None  # the same p from the systems' sums
 
-    def p_values(self, differences: np.ndarray, resamples: int = 10_000, seed: int = 0) -> np.ndarray:
+    def p_values(self, differences: np.ndarray, resamples: int = 10_000, seed: int = 0, pairs: PairSums | None = None) -> np.ndarray:
+        """One p per column of ``differences``; ``pairs``, where given, says they are ``pairs.differences``."""
+        if pairs is not None and self.pair_kernel is not None:
+            return self.pair_kernel(pairs, resamples, seed)
         return self.kernel(differences, resamples, seed)
 
 
@@ -38,6 +43,7 @@ PAIRED_TESTS: dict[str, PairedTest] = {
             lambda d, b, s: randomization_p(d, b, s),
             True,
             "two-sided, |mean difference|; (hits + 1) / (B + 1), exact enumeration when 2^n <= B",
+            pair_randomization_p,
         ),
         PairedTest("t", "paired t-test", lambda d, b, s: t_test_p(d), False, "two-sided, Student's t with n - 1 df"),
         PairedTest(

@@ -50,7 +50,7 @@ def _float_blocks(stream: int, seed: int, n: int, count: int) -> Iterator[np.nda
         yield _widen(stream, block)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)  # a sign and a bootstrap plan for the pairs' n, and for one setting mean's: none redrawn
 def _ready_plan(stream: int, seed: int, n: int, count: int) -> tuple[np.ndarray, ...]:
     plan = np.concatenate([_widen(stream, block) for block in _drawn(stream, seed, n, count)])
     plan.flags.writeable = False

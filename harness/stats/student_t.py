@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
 
 from harness.stats.columns import as_columns
 
@@ -17,6 +16,8 @@ def t_from_moments(mean: np.ndarray, sd: np.ndarray, n: int) -> np.ndarray:
 
 def two_sided_p(t: np.ndarray, n: int) -> np.ndarray:
     """Two-sided p of Student's t with n - 1 degrees of freedom; under two units, p = 1 (no evidence)."""
+    from scipy import special  # a second of imports that a randomization test never needs
+
     t = np.asarray(t, dtype=np.float64)
     if n < 2:
         return np.ones_like(t)
@@ -25,6 +26,8 @@ def two_sided_p(t: np.ndarray, n: int) -> np.ndarray:
 
 def half_width(sd: np.ndarray, n: int, confidence: float = 0.95) -> np.ndarray:
     """Half-width of the t interval of a mean difference: t(n-1, (1+confidence)/2) * sd / sqrt(n)."""
+    from scipy import stats
+
     sd = np.asarray(sd, dtype=np.float64)
     if n < 2:
         return np.full(sd.shape, np.nan)

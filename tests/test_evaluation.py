@@ -139,7 +139,10 @@ def test_the_result_is_json_and_states_its_semantics():
     assert semantics["tie_order"].startswith("score descending, then document id descending")
     assert semantics["measures"]["RankDistance"] == {"provider": "harness", "higher_is_better": False}
     assert semantics["measures"]["Bpref"]["provider"] == "ir_measures:pytrec_eval"
-    assert "ir-measures" in semantics["versions"] and "rank_distance" in semantics
+    assert "rank_distance" in semantics
+    from importlib import metadata
+
+    assert semantics["versions"] == {name: metadata.version(name) for name in ("harness", "ir-measures", "pytrec-eval-terrier", "numpy")}
 
 
 # Rank distance -------------------------------------------------------------------------------

@@ -63,6 +63,12 @@ def test_eval_of_a_run_file_loads_no_other_subcommand(evaluated):
     assert _loaded(modules, OTHER_COMMANDS) == []
 
 
+def test_eval_of_a_run_file_skips_the_avoidable_light_imports(evaluated):
+    # 10-30 ms each: numpy.ma comes with np.unique, importlib.metadata with a version lookup
+    _, modules = evaluated
+    assert _loaded(modules, ("numpy.ma", "importlib.metadata")) == []
+
+
 def test_a_listing_loads_neither_the_evaluator_nor_numpy(tmp_path):
     listing, modules = _run(["datasets"], tmp_path)
     assert "xquad-r" in listing

@@ -41,6 +41,8 @@ _GRADE_CEILINGS = {"gdeval": 4}
 # Providers that read the run and qrels back from TREC files, where an id with whitespace breaks the line.
 _READ_TREC_FILES = {"gdeval"}
 _NOT_ONE_FIELD = re.compile(r"\s|\A\Z")
+# The distribution each recorded module ships in, as pip names it.
+_DISTRIBUTIONS = {"ir_measures": "ir-measures", "pytrec_eval": "pytrec-eval-terrier"}
 
 
 @dataclass
@@ -248,20 +250,21 @@ def semantics_of(measures: Sequence[Measure], tie_break: str, missing_as_zero: b
         "depth": "the whole run; no truncation other than each measure's own cutoff",
         "aggregate": "mean over evaluated queries (sum for counts such as NumRel)",
         "measures": {m.name: {"provider": m.provider, "higher_is_better": m.higher_is_better} for m in measures},
-        "versions": _versions("harness", "ir-measures", "pytrec-eval-terrier", "numpy"),
+        "versions": _versions("harness", "ir_measures", "pytrec_eval", "numpy"),
     }
     if any(m.ir_measure is None for m in measures):
         semantics["rank_distance"] = RANK_DISTANCE_DEFINITION
     return semantics
 
 
-def _versions(*packages: str) -> dict[str, str]:
-    from importlib import metadata  # here: 15 ms of start-up that only a result needs
+def _versions(*modules: str) -> dict[str, str]:
+    """Each importable module's ``__version__`` (``importlib.metadata`` would cost 15-30 ms of start-up)."""
+    import importlib
 
     found = {}
-    for package in packages:
+    for module in modules:
         try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
+            found[_DISTRIBUTIONS.get(module, module)] = importlib.import_module(module).__version__
+        except ImportError:
             continue
     return found

@@ -49,10 +49,23 @@ def test_duplicates_are_found_exactly(pairs, as_arrow):
 
 
 def test_a_fingerprint_collision_is_not_a_duplicate(monkeypatch):
-    import harness.evaluation.ranking as ranking
+    import harness.evaluation.coded_rows as coded_rows
 
-    monkeypatch.setattr(ranking, "fingerprints", lambda values: np.zeros(len(values), dtype=np.uint64))
+    monkeypatch.setattr(coded_rows, "fingerprints", lambda values: np.zeros(len(values), dtype=np.uint64))
     rows = CodedRows(np.zeros(3, dtype=np.int64), np.array(["q"], dtype=object), np.array(["a", "b", "c"], dtype=object), np.zeros(3))
     assert first_duplicate(rows) is None
-    rows.doc_ids = np.array(["a", "b", "a"], dtype=object)
+    rows = CodedRows(np.zeros(3, dtype=np.int64), np.array(["q"], dtype=object), np.array(["a", "b", "a"], dtype=object), np.zeros(3))
     assert first_duplicate(rows) == ("q", "a")
+
+
+def test_judged_documents_of_an_arrow_array_are_found_through_colliding_fingerprints(monkeypatch):
+    import harness.evaluation.judged_rows as judged_rows
+    from harness.evaluation.arrow_arrays import strings
+    from harness.evaluation.judged_rows import JudgedQueries
+
+    docs = strings(["x", "b", "a", "zz", "a"])[1:]  # a slice: offsets do not start at 0
+    queries = JudgedQueries(["q"], {"q": {"a": 1, "c": 0, "zz": 2}})
+    expected = [-1, queries.documents["a"], queries.documents["zz"], queries.documents["a"]]
+    assert queries.document_codes(docs).tolist() == expected
+    monkeypatch.setattr(judged_rows, "fingerprints", lambda values: np.zeros(len(values), dtype=np.uint64))
+    assert queries.document_codes(docs).tolist() == expected

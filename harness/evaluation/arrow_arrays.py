@@ -2,13 +2,18 @@
 
 pyarrow's own conversions (``to_numpy``, ``pa.array``, ``fill_null`` with a Python value) load
 its pandas shim, which imports pandas: 0.2-0.4 s at start-up, more than evaluating a small run
-takes. Reading and building the buffers directly costs nothing and copies nothing needless.
+takes; its compute functions (``cast``, ``take``, ``dictionary_encode``) load ``pyarrow.compute``,
+0.06-0.1 s. Reading and building the buffers directly costs nothing and copies nothing needless.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+
+POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
 def numbers(array) -> np.ndarray:
@@ -24,14 +29,46 @@ def string_buffers(array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
 
 
-def codes_or(array, missing: int) -> np.ndarray:
-    """An integer arrow array as int64, ``missing`` where it is null (e.g. ``index_in``'s misses)."""
-    values = numbers(array).astype(np.int64)
-    validity = array.buffers()[0]
-    if validity is None or not array.null_count:
-        return values
-    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[array.offset : array.offset + len(array)]
-    return np.where(bits.astype(bool), values, missing)
+def strings_at(array, rows: np.ndarray) -> list[str]:
+    """The strings at ``rows`` of an arrow string array (``array.take`` would load ``pyarrow.compute``)."""
+    offsets, data = string_buffers(array)
+    starts, stops = offsets[rows].tolist(), offsets[np.asarray(rows) + 1].tolist()
+    return [data[start:stop].tobytes().decode("utf-8") for start, stop in zip(starts, stops)]
+
+
+def decimal_integers(array) -> np.ndarray | None:
+    """The int64 values of an arrow string array whose every string is ``[+-]?[0-9]+`` (checked
+    before), read from its bytes one digit position at a time; ``None`` where one has more than
+    18 characters (it may not fit)."""
+    offsets, data = string_buffers(array)
+    lengths = np.diff(offsets)
+    width = int(lengths.max(initial=0))
+    if width > 18:
+        return None
+    ends = offsets[1:].astype(np.int64)
+    values = np.zeros(len(lengths), dtype=np.int64)
+    for position in range(width):  # the units, the tens, ...: a byte of another string, or a sign, counts 0
+        chars = data[ends - 1 - position].astype(np.int64) - ord("0")
+        chars[(lengths <= position) | (chars < 0)] = 0
+        values += chars * 10**position
+    if len(values) and (data[offsets[:-1]] == ord("-")).any():
+        values[data[offsets[:-1]] == ord("-")] *= -1
+    return values
+
+def empty_strings(array) -> bool:
+    """Whether an arrow string array holds an empty string."""
+    offsets, _ = string_buffers(array)
+    return bool(len(offsets) > 1 and np.diff(offsets).min() == 0)
+
+
+def blank_strings(array) -> bool:
+    """Whether an arrow string array holds a string of nothing but spaces and tabs (or nothing)."""
+    offsets, data = string_buffers(array)
+    if len(offsets) < 2:
+        return False
+    visible = np.zeros(int(offsets[-1]) + 1, dtype=np.int64)
+    np.cumsum((data[: offsets[-1]] != ord(" ")) & (data[: offsets[-1]] != ord("\t")), out=visible[1:])
+    return bool((visible[offsets[1:]] == visible[offsets[:-1]]).any())
 
 
 def strings(values: Sequence[str]):
@@ -41,7 +78,10 @@ def strings(values: Sequence[str]):
     encoded = [value.encode("utf-8") for value in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(value) for value in encoded], out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))).cast(pa.string())
+    data = pa.py_buffer(b"".join(encoded))
+    if offsets[-1] < 2**31:  # 32-bit offsets, as arrow's string type has them
+        return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets.astype(np.int32)), data)
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), data).cast(pa.string())
 
 
 def integers(values: np.ndarray):
@@ -56,6 +96,28 @@ def floats(values: np.ndarray):
     import pyarrow as pa
 
     return pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(np.ascontiguousarray(values, dtype=np.float64))])
+
+
+@contextlib.contextmanager
+def system_allocator() -> Iterator[None]:
+    """Arrow allocates from the C library's allocator inside, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses.
+
+    With pyarrow's default pool (mimalloc) every block of a streamed run file came back as fresh
+    pages: evaluating a 1M-row file spent 1.0-1.6 s in the kernel against 0.2 s with the system
+    allocator, and took twice as long (benchmarks/bench_run_sizes.py). Buffers remember their pool,
+    so the previous default comes back unharmed afterwards.
+    """
+    import pyarrow as pa
+
+    if os.environ.get(POOL_VARIABLE):
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 _DTYPES = {

@@ -7,11 +7,11 @@ up among the judged documents, and compared as strings where scores tie.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import integers, numbers, string_buffers, strings
+from harness.evaluation.arrow_arrays import numbers, string_buffers, strings, strings_at
 from harness.evaluation.run import Run, string_array
 
 # Up to this many values, Python dicts encode strings and arrow is not imported.
@@ -32,6 +32,7 @@ class CodedRows:
     scores: np.ndarray
     ranks: np.ndarray | None = None
     name: str = ""
+    _doc_fingerprints: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_run(cls, run: Run) -> "CodedRows":
@@ -47,11 +48,18 @@ class CodedRows:
     def doc_id(self, row: int) -> str:
         return str(self.docs_at(np.array([row]))[0])
 
+    def doc_fingerprints(self) -> np.ndarray:
+        """:func:`fingerprints` of the document ids, computed once (the duplicate check and the
+        judged documents' lookup both read them)."""
+        if self._doc_fingerprints is None:
+            self._doc_fingerprints = fingerprints(self.doc_ids)
+        return self._doc_fingerprints
+
     def docs_at(self, rows: np.ndarray) -> np.ndarray:
         """The document ids of ``rows``, as a numpy array of str."""
         if isinstance(self.doc_ids, np.ndarray):
             return self.doc_ids[rows]
-        return string_array(self.doc_ids.take(integers(rows)).to_pylist())
+        return string_array(strings_at(self.doc_ids, rows))
 
 
 def fingerprints(values) -> np.ndarray:
@@ -84,6 +92,8 @@ def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
     costs seconds where this costs a hash pass. Values listed in blocks of equal neighbours
     (a run's query ids, one query after another) only encode each block's first value.
     """
+    if hasattr(values, "dictionary"):
+        return _dictionary_factorized(values)
     starts = None
     if isinstance(values, np.ndarray):
         values = np.asarray(values, dtype=object)
@@ -97,6 +107,20 @@ def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
     position = np.empty(len(by_value), dtype=np.int64)
     position[by_value] = np.arange(len(by_value))
     return position[codes], uniques[by_value]
+
+
+def _dictionary_factorized(values) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_sorted` of an arrow dictionary array (as arrow's CSV reader gives query ids):
+    its few distinct strings are sorted in Python; entries no row uses are dropped."""
+    names = values.dictionary.to_pylist()
+    distinct = sorted(set(names))
+    position = {name: i for i, name in enumerate(distinct)}
+    codes = np.array([position[name] for name in names], dtype=np.int64)[numbers(values.indices)]
+    used = np.bincount(codes, minlength=len(distinct)) > 0
+    if not used.all():
+        codes = (np.cumsum(used) - 1)[codes]
+        distinct = [name for name, kept in zip(distinct, used.tolist()) if kept]
+    return codes, string_array(distinct)
 
 
 def encode(values) -> tuple[np.ndarray, np.ndarray]:

@@ -165,7 +165,7 @@ def judge_rows(rows: CodedRows, judged: Mapping[str, Mapping[str, int]], tie_bre
     run_index = {qid: i for i, qid in enumerate(run_query_ids)}
     groups = np.fromiter((run_index.get(qid, -1) for qid in query_ids), dtype=np.int64, count=len(query_ids))
     order, offsets = take_queries(ranking.offsets, ranking.order, groups)
-    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), rows.doc_ids, order, offsets)
+    judgments = judge_ordered_rows(JudgedQueries(query_ids, judged), rows.doc_ids, order, offsets, rows.doc_fingerprints())
     return JudgedRanking(query_ids, judgments, ranking.ties, unjudged, missing, lambda: (rows.docs_at(order), offsets))
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.evaluation.kernels import RankedJudgments
-from harness.evaluation.arrow_arrays import codes_or, strings
-from harness.evaluation.coded_rows import as_arrow_strings
+from harness.evaluation.arrow_arrays import strings, strings_at
+from harness.evaluation.coded_rows import fingerprints
 from harness.evaluation.ranking import offsets_from_lengths
 
 
@@ -66,13 +66,27 @@ class JudgedQueries:
         self.qrel_offsets = offsets_from_lengths(lengths)
         self.qrel_grades = np.fromiter(itertools.chain.from_iterable(descending), dtype=np.int64, count=total)
 
-    def document_codes(self, doc_ids) -> np.ndarray:
-        """Each document's code among the judged documents, -1 where no query judges it."""
+    def document_codes(self, doc_ids, doc_fingerprints: np.ndarray | None = None) -> np.ndarray:
+        """Each document's code among the judged documents, -1 where no query judges it.
+
+        An arrow array's documents are first matched by :func:`fingerprints` (``doc_fingerprints``
+        where known): a table of their top 16 bits, then a search among the judged ones, leave a
+        few candidates (a collision only adds one), whose strings decide.
+        """
         if isinstance(doc_ids, np.ndarray):
             return np.fromiter(map(self.documents.get, doc_ids.tolist(), itertools.repeat(-1)), dtype=np.int64, count=len(doc_ids))
-        import pyarrow.compute as pc
-
-        return codes_or(pc.index_in(as_arrow_strings(doc_ids), value_set=strings(list(self.documents))), -1)
+        found = fingerprints(doc_ids) if doc_fingerprints is None else doc_fingerprints
+        codes = np.full(len(found), -1, dtype=np.int64)
+        if not self.documents:
+            return codes
+        judged = np.sort(fingerprints(strings(list(self.documents))))
+        table = np.zeros(1 << 16, dtype=bool)
+        table[judged >> np.uint64(48)] = True
+        maybe = np.flatnonzero(table[found >> np.uint64(48)])
+        position = np.minimum(np.searchsorted(judged, found[maybe]), len(judged) - 1)
+        candidates = maybe[judged[position] == found[maybe]]
+        codes[candidates] = np.fromiter(map(self.documents.get, strings_at(doc_ids, candidates), itertools.repeat(-1)), dtype=np.int64, count=len(candidates))
+        return codes
 
     def grades_of(self, query_index: np.ndarray, doc_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(found, grades)``: which (query, judged document) pairs the qrels hold, and their grades."""
@@ -91,10 +105,12 @@ class JudgedQueries:
         return RankedJudgments(offsets, grades, rank, self.qrel_offsets, self.qrel_grades, grades >= 0)
 
 
-def judge_ordered_rows(judged: JudgedQueries, doc_ids, order: np.ndarray, offsets: np.ndarray) -> RankedJudgments:
+def judge_ordered_rows(
+    judged: JudgedQueries, doc_ids, order: np.ndarray, offsets: np.ndarray, doc_fingerprints: np.ndarray | None = None
+) -> RankedJudgments:
     """Judged rows of rankings laid out query after query: query ``i`` owns documents
     ``doc_ids[order[offsets[i]:offsets[i+1]]]``, best first."""
-    codes = judged.document_codes(doc_ids)[order]
+    codes = judged.document_codes(doc_ids, doc_fingerprints)[order]
     rows = np.flatnonzero(codes >= 0)
     row_query = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[rows]
     found, grades = judged.grades_of(row_query, codes[rows])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.errors import HarnessError
-from harness.evaluation.coded_rows import CodedRows, factorize_sorted, fingerprints
+from harness.evaluation.coded_rows import CodedRows, factorize_sorted
 from harness.evaluation.run import Run
 
 TIE_BREAKS = ("trec_eval", "rank")
@@ -81,7 +81,7 @@ def first_duplicate(rows: CodedRows, order: np.ndarray | None = None) -> tuple[s
     """
     if len(rows) < 2:
         return None
-    keys = fingerprints(rows.doc_ids) ^ (rows.query_codes.astype(np.uint64) * np.uint64(0x27D4EB2F165667C5))
+    keys = rows.doc_fingerprints() ^ (rows.query_codes.astype(np.uint64) * np.uint64(0x27D4EB2F165667C5))
     ordered = np.sort(keys)  # values only: several times faster than an argsort
     if not (ordered[1:] == ordered[:-1]).any():
         return None

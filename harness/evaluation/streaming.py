@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import HarnessError
-from harness.evaluation.arrow_arrays import floats, integers, numbers
+from harness.evaluation.arrow_arrays import floats, integers, numbers, strings, system_allocator
 from harness.evaluation.coded_rows import CodedRows, encode, factorize_sorted
 from harness.evaluation.compat import DEFAULT_COMPAT, normalize_compat
 from harness.evaluation.evaluator import DuplicateDocument, Evaluation, evaluate, evaluation_of, judge_rows, judged_queries, measure_values, semantics_of
@@ -71,14 +71,15 @@ def evaluate_run_file(
         return whole_file()
     scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
     try:
-        try:
-            for rows in _whole_query_blocks(path, allow_extra_columns, block_bytes):
-                scorer.add(rows)
-        except _Unsorted:
-            scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
-            with tempfile.TemporaryDirectory(prefix="harness-run-") as folder:
-                for rows in _partitioned_blocks(path, allow_extra_columns, block_bytes, Path(folder)):
+        with system_allocator():
+            try:
+                for rows in _whole_query_blocks(path, allow_extra_columns, block_bytes):
                     scorer.add(rows)
+            except _Unsorted:
+                scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
+                with tempfile.TemporaryDirectory(prefix="harness-run-") as folder:
+                    for rows in _partitioned_blocks(path, allow_extra_columns, block_bytes, Path(folder)):
+                        scorer.add(rows)
     except (Refused, DuplicateDocument):  # read_run names the file's line
         return whole_file()
     return scorer.result(missing_as_zero)
@@ -129,7 +130,7 @@ class _BlockScorer:
 def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[tuple]:
     """``(query ids, document ids, scores, ranks)`` per block of whole lines, each checked; :class:`Refused` where arrow cannot tell.
 
-    Each block is parsed by arrow's multithreaded reader on its own (its streaming reader
+    Query ids come as arrow's dictionary array (each distinct id once). Each block is parsed by arrow's multithreaded reader on its own (its streaming reader
     parses on one thread).
     """
     import pyarrow as pa
@@ -149,7 +150,7 @@ def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterato
                 if not np.isfinite(scores).all():
                     raise Refused
                 rows += len(scores)
-                yield table.column("qid").combine_chunks().cast(pa.string()), table.column("docid").combine_chunks(), scores, ranks
+                yield table.column("qid").combine_chunks(), table.column("docid").combine_chunks(), scores, ranks
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
         raise Refused from None
     if not rows:
@@ -163,20 +164,33 @@ def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int)
     for columns in _batches(path, allow_extra_columns, block_bytes):
         if waiting is not None:
             columns = tuple(_join(a, b) for a, b in zip(waiting, columns))
-        codes, names = encode(columns[0])
+        codes, names = factorize_sorted(columns[0])
         starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
         if len(starts) != len(names):
             raise _Unsorted
         last = int(starts[-1])
         complete = names[codes[starts[:-1]]].tolist()
-        if not done.isdisjoint(complete) or names[codes[last]] in done:
+        last_name = names[codes[last]]
+        if not done.isdisjoint(complete) or last_name in done:
             raise _Unsorted
         done.update(complete)
-        waiting = tuple(_slice(column, last, None) for column in columns)
+        # the last query waits for the next block, under a dictionary of its own id: a slice would
+        # carry this block's whole dictionary into the next, and so on
+        waiting = (_repeated(last_name, len(codes) - last), *(_slice(column, last, None) for column in columns[1:]))
         if last:
-            yield _coded(*(_slice(column, 0, last) for column in columns))
+            kept = codes[:last]
+            scores, ranks = (_slice(column, 0, last) for column in columns[2:])
+            yield CodedRows(kept - (kept > codes[last]), np.delete(names, codes[last]), _slice(columns[1], 0, last), scores, ranks)
     if waiting is not None:
         yield _coded(*waiting)
+
+
+def _repeated(name: str, count: int):
+    """An arrow dictionary array of ``name``, ``count`` times."""
+    import pyarrow as pa
+
+    indices = pa.Array.from_buffers(pa.int32(), count, [None, pa.py_buffer(np.zeros(count, dtype=np.int32))])
+    return pa.DictionaryArray.from_arrays(indices, strings([name]))
 
 
 def _partitioned_blocks(path: Path, allow_extra_columns: bool, block_bytes: int, folder: Path) -> Iterator[CodedRows]:
@@ -191,6 +205,7 @@ def _partitioned_blocks(path: Path, allow_extra_columns: bool, block_bytes: int,
     schema = pa.schema([("qid", pa.string()), ("docid", pa.string()), ("score", pa.float64()), ("rank", pa.int64())])
     try:
         for qids, docids, scores, ranks in _batches(path, allow_extra_columns, block_bytes):
+            qids = qids.cast(pa.string())  # the parts' files hold plain strings, whatever each block's dictionary
             codes, names = encode(qids)
             index = np.array([query_index.setdefault(name, len(query_index)) for name in names.tolist()], dtype=np.int64)
             part_of_row = index[codes] % parts

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import numbers, string_buffers
+from harness.evaluation.arrow_arrays import blank_strings, decimal_integers, empty_strings, numbers, string_buffers, system_allocator
 
 RUN_NAMES = ["qid", "q0", "docid", "rank", "score", "tag"]
 INTEGER_PATTERN = r"[+-]?[0-9]+"
@@ -45,17 +45,18 @@ def run_columns_arrow(path: Path, allow_extra_columns: bool = False) -> Columns:
     except ImportError:
         raise Refused from None
     separator = guess_separator(path)
-    try:
-        table = pacsv.read_csv(path, **arrow_csv_options(separator))
-        ranks = checked_ranks(table, separator, allow_extra_columns)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
-        raise Refused from None
-    return (
-        _decoded(table["qid"].combine_chunks()),
-        table["docid"].to_numpy(zero_copy_only=False),
-        ranks,
-        table["score"].to_numpy(),
-    )
+    with system_allocator():
+        try:
+            table = pacsv.read_csv(path, **arrow_csv_options(separator))
+            ranks = checked_ranks(table, separator, allow_extra_columns)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError, EOFError, zlib.error):
+            raise Refused from None
+        return (
+            _decoded(table["qid"].combine_chunks()),
+            table["docid"].to_numpy(zero_copy_only=False),
+            ranks,
+            table["score"].to_numpy(),
+        )
 
 
 def guess_separator(path: Path) -> str:
@@ -90,30 +91,33 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarra
     bytes is zero-copy and far cheaper than a regex per value.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    ranks = _combined(table["rank"])
-    if len(ranks) and not _integers(ranks):
+    text = _combined(table["rank"])
+    if len(text) and not _integers(text):
         raise Refused
-    try:
-        ranks = pc.cast(ranks, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise Refused from None
+    ranks = decimal_integers(text)
+    if ranks is None:  # a rank of 19 or more characters: arrow says whether it fits in 64 bits
+        import pyarrow.compute as pc
+
+        try:
+            ranks = numbers(pc.cast(text, pa.int64()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise Refused from None
     other_separator = ord(" " if separator == "\t" else "\t")
     for name in ("qid", "q0", "docid", "tag"):
         values = _combined(table[name])
         if isinstance(values, pa.DictionaryArray):
             values = values.dictionary
         if name == "tag" and allow_extra_columns:  # the tag and the extras: something other than blanks
-            if len(values) and pc.min(pc.binary_length(pc.utf8_trim(values, " \t"))).as_py() == 0:
+            if blank_strings(values):
                 raise Refused
             continue
-        if len(values) and pc.min(pc.binary_length(values)).as_py() == 0:
+        if empty_strings(values):
             raise Refused
         data = values.buffers()[2]
         if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
             raise Refused
-    return numbers(ranks)
+    return ranks
 
 
 def _integers(values) -> bool:

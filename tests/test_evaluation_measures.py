@@ -109,3 +109,45 @@ def test_parameters_that_make_no_sense_are_refused_with_one_line(name):
     message = str(raised.value)
     assert message.startswith(f"measure {name!r}") and "\n" not in message
     assert BAD_PARAMETERS[name] in message
+
+
+COMMON_NAMES = ["AP", "RR", "nDCG", "AP@5", "RR@10", "nDCG@10", "P@10", "R@100", "R@1000", "Success@1", "P@2147483647"]
+KERNEL_PARAMETERS = ("cutoff", "rel", "judged_only", "dcg", "gains")
+
+
+@pytest.mark.parametrize("name", COMMON_NAMES)
+def test_common_measures_read_without_ir_measures_answer_as_ir_measures_does(name):
+    import ir_measures
+
+    from harness.evaluation.common_measures import ABSENT, parse_common
+    from harness.evaluation.kernels import kernel_for
+
+    common, theirs = parse_common(name), ir_measures.parse_measure(name)
+    assert str(common) == str(theirs) == parse_measure(name).name
+    assert common.NAME == theirs.NAME and common.params == theirs.params
+    for key in KERNEL_PARAMETERS:
+        if key in theirs.SUPPORTED_PARAMS:
+            expected = theirs[key]
+            assert common[key] == expected if isinstance(expected, (int, str)) else common[key] is ABSENT
+    assert kernel_for(common) is not None and kernel_for(theirs) is not None
+    assert parse_measure(name).ir_measure == theirs  # what a user hands to ir-measures is its own object
+
+
+@pytest.mark.parametrize("name", ["P", "R", "Success", "AP@0", "AP@010", "P@2147483648", "AP(rel=2)", "nDCG@10 ", "ap"])
+def test_other_spellings_are_left_to_ir_measures(name):
+    from harness.evaluation.common_measures import parse_common
+
+    assert parse_common(name) is None
+
+
+def test_common_measures_evaluate_as_ir_measures_objects_do():
+    import ir_measures
+
+    from harness.evaluation import Run, evaluate
+    from harness.evaluation.measures import Measure
+
+    run = Run(["q", "q", "q", "p", "p"], ["a", "b", "c", "a", "d"], [3.0, 2.0, 1.0, 2.0, 1.0])
+    qrels = {"q": {"b": 2, "c": 1, "z": 1}, "p": {"d": 1}}
+    for name in COMMON_NAMES:
+        slow = Measure(name, definition=ir_measures.parse_measure(name))
+        assert evaluate(run, qrels, [parse_measure(name)]).per_query == evaluate(run, qrels, [slow]).per_query

@@ -64,12 +64,25 @@ def test_eval_of_a_run_file_loads_no_other_subcommand(evaluated):
 
 
 def test_eval_of_a_run_file_skips_the_avoidable_light_imports(evaluated):
-    # 10-30 ms each: numpy.ma comes with np.unique, importlib.metadata with a version lookup
+    # 10-55 ms each: numpy.ma comes with np.unique, importlib.metadata with a version lookup,
+    # ir_measures with a measure name, pyarrow.compute with arrow's casts (the common measures
+    # are read without ir-measures; a name it must parse still loads it)
     _, modules = evaluated
-    assert _loaded(modules, ("numpy.ma", "importlib.metadata")) == []
+    assert _loaded(modules, ("numpy.ma", "importlib.metadata", "ir_measures", "pyarrow.compute")) == []
 
 
 def test_a_listing_loads_neither_the_evaluator_nor_numpy(tmp_path):
     listing, modules = _run(["datasets"], tmp_path)
     assert "xquad-r" in listing
     assert _loaded(modules, ("harness.evaluation", "numpy", *HEAVY)) == []
+
+
+def test_eval_of_a_large_run_file_streams_without_pyarrow_compute(tmp_path):
+    lines = [f"q{q} Q0 d{d} {d + 1} {100 - d}.5 sys\n" for q in range(150) for d in range(100)]
+    run, qrels = tmp_path / "run.trec", tmp_path / "qrels.txt"
+    run.write_text("".join(lines))
+    qrels.write_text("".join(f"q{q} 0 d{q % 7} 1\n" for q in range(150)))
+    assert run.stat().st_size > 256 << 10  # above trec.SMALL_FILE_BYTES: arrow reads it, by blocks
+    report, modules = _run(["eval", "--run", str(run), "--qrels", str(qrels), "--measures", "AP,RR"], tmp_path)
+    assert "num_q               \tall\t150" in report.splitlines()
+    assert "pyarrow.csv" in modules and _loaded(modules, ("pyarrow.compute", "ir_measures", "pandas")) == []

@@ -16,9 +16,9 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ir_measures.providers.base import Provider
 
 from harness.errors import HarnessError
 from harness.evaluation.compat import COMPAT_NOTES, DEFAULT_COMPAT, normalize_compat, ranking_scores
@@ -32,6 +32,9 @@ from harness.evaluation.ranking import TIE_ORDERS, first_duplicate, rank_rows, t
 from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.run import Run
 from harness.evaluation.trec import GRADE_MAX, GRADE_MIN
+
+if TYPE_CHECKING:
+    from ir_measures.providers.base import Provider
 
 # Providers that divide by the ranking's length: an empty ranking (a judged query missing from
 # the run) gets the measure's value for "no documents returned" instead of reaching them.
@@ -117,10 +120,10 @@ def measure_values(
     """Per-query values of every measure, for ``ranking.query_ids`` in order."""
     values: dict[str, np.ndarray] = {}
     for measure in chosen:
-        if measure.ir_measure is None:
+        if measure.definition is None:
             values[measure.name] = rank_distance(ranking.judgments, ranking.query_ids, judged, pool, ranking.ranked_documents)
-        elif (kernel := kernel_for(measure.ir_measure, compat)) is not None:
-            values[measure.name] = kernel(ranking.judgments, measure.ir_measure)
+        elif (kernel := kernel_for(measure.definition, compat)) is not None:
+            values[measure.name] = kernel(ranking.judgments, measure.definition)
     others = [measure for measure in chosen if measure.name not in values]
     if others:
         values.update(_ir_measures_values(others, *ranking.ranked_documents(), ranking.query_ids, judged))
@@ -198,14 +201,14 @@ def _ir_measures_values(
     found: dict[str, dict[str, float]] = {measure.name: {} for measure in measures}
     by_provider: dict[Provider, list[Measure]] = {}
     for measure in measures:
-        by_provider.setdefault(ir_provider(measure.ir_measure), []).append(measure)
+        by_provider.setdefault(ir_provider(measure.definition), []).append(measure)
     for provider, group in by_provider.items():
         _check_provider_input(provider.NAME, group, run, qrels, query_ids)
         given = {key: docs for key, docs in run.items() if docs} if provider.NAME in _NEED_DOCUMENTS else run
-        for metric in provider.evaluator([measure.ir_measure for measure in group], qrels).iter_calc(given):
+        for metric in provider.evaluator([measure.definition for measure in group], qrels).iter_calc(given):
             found[str(metric.measure)][metric.query_id] = metric.value
     return {
-        measure.name: np.array([found[measure.name].get(key, measure.ir_measure.DEFAULT) for key in keys], dtype=np.float64)
+        measure.name: np.array([found[measure.name].get(key, measure.definition.DEFAULT) for key in keys], dtype=np.float64)
         for measure in measures
     }
 
@@ -252,19 +255,31 @@ def semantics_of(measures: Sequence[Measure], tie_break: str, missing_as_zero: b
         "measures": {m.name: {"provider": m.provider, "higher_is_better": m.higher_is_better} for m in measures},
         "versions": _versions("harness", "ir_measures", "pytrec_eval", "numpy"),
     }
-    if any(m.ir_measure is None for m in measures):
+    if any(m.definition is None for m in measures):
         semantics["rank_distance"] = RANK_DISTANCE_DEFINITION
     return semantics
 
 
 def _versions(*modules: str) -> dict[str, str]:
-    """Each importable module's ``__version__`` (``importlib.metadata`` would cost 15-30 ms of start-up)."""
+    """The installed version of each module found, without importing it where it is not loaded yet:
+    its ``__version__`` once imported, else the version its wheel's ``.dist-info`` folder is named
+    with (importing ir-measures costs 40-55 ms, ``importlib.metadata`` 15-30 ms)."""
     import importlib
+    import importlib.util
+    import sys
+    from pathlib import Path
 
     found = {}
     for module in modules:
-        try:
-            found[_DISTRIBUTIONS.get(module, module)] = importlib.import_module(module).__version__
-        except ImportError:
-            continue
+        distribution = _DISTRIBUTIONS.get(module, module)
+        if module not in sys.modules:
+            spec = importlib.util.find_spec(module)
+            if spec is None:
+                continue
+            prefix = distribution.replace("-", "_") + "-"
+            folders = list(Path(spec.origin or "").parent.parent.glob(prefix + "*.dist-info")) if spec.origin else []
+            if len(folders) == 1:
+                found[distribution] = folders[0].name[len(prefix) : -len(".dist-info")]
+                continue
+        found[distribution] = importlib.import_module(module).__version__
     return found

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
-import ir_measures
 import numpy as np
-from ir_measures.measures.base import _NOT_PROVIDED as NOT_PROVIDED
 
 from harness.evaluation.compat import DEFAULT_COMPAT, relevant_needed
 from harness.evaluation.ranking import offsets_from_lengths
+
+if TYPE_CHECKING:
+    import ir_measures
 
 
 @dataclass
@@ -76,7 +78,9 @@ class RankedJudgments:
         return first
 
 
-Kernel = Callable[[RankedJudgments, ir_measures.Measure], np.ndarray]
+# A measure is ir-measures' object or the harness's stand-in for a common one; a parameter not
+# given is a sentinel that is neither a number nor a mapping (each side has its own).
+Kernel = Callable[[RankedJudgments, "ir_measures.Measure"], np.ndarray]
 
 
 def kernel_for(measure: ir_measures.Measure, compat: str = DEFAULT_COMPAT) -> Kernel | None:
@@ -84,9 +88,9 @@ def kernel_for(measure: ir_measures.Measure, compat: str = DEFAULT_COMPAT) -> Ke
     kernel = _KERNELS.get(measure.NAME)
     if kernel is None:
         return None
-    if measure.NAME in ("P", "R", "Success") and measure["cutoff"] is NOT_PROVIDED:
+    if measure.NAME in ("P", "R", "Success") and not isinstance(measure["cutoff"], int):
         return None
-    if measure.NAME == "nDCG" and (measure["gains"] is not NOT_PROVIDED or measure["dcg"] != "log2"):
+    if measure.NAME == "nDCG" and (isinstance(measure["gains"], dict) or measure["dcg"] != "log2"):
         return None
     if kernel is interpolated_precision:
         kernel = partial(interpolated_precision, compat=compat)
@@ -99,7 +103,7 @@ def _on_judged_rows(kernel: Kernel) -> Kernel:
 
 def _cutoff(measure: ir_measures.Measure) -> float:
     cutoff = measure["cutoff"]
-    return np.inf if cutoff is NOT_PROVIDED else cutoff
+    return cutoff if isinstance(cutoff, int) else np.inf
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Evaluation measures as declarative objects whose names parse back.
 
 Ordinary measures are ir-measures' (``AP``, ``RR@10``, ``nDCG@10``, ``R@100``,
-``P(rel=2)@5``, ...); ``str(measure)`` is ir-measures' canonical name. The harness adds
+``P(rel=2)@5``, ...); ``str(measure)`` is ir-measures' canonical name (the common ones are read
+without importing it: :mod:`harness.evaluation.common_measures`). The harness adds
 ``RankDistance``, the language-bias measure for multilingual pools (SPEC 3). Parameters are
 checked beyond ir-measures' own rules, so a measure that parses also evaluates: a cutoff is
 an integer from 1 up, a relevance level at least 1, a recall level between 0 and 1.
@@ -13,18 +14,19 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import ir_measures
 import numpy as np
-from ir_measures.measures.base import _NOT_PROVIDED as NOT_PROVIDED
-from ir_measures.measures.base import SumAgg
-from ir_measures.providers.base import Provider
 
 from harness.errors import HarnessError, did_you_mean
+from harness.evaluation.common_measures import CUTOFF_MAX, CommonMeasure, parse_common
 from harness.evaluation.kernels import kernel_for
 
+if TYPE_CHECKING:
+    import ir_measures
+    from ir_measures.providers.base import Provider
+
 RANK_DISTANCE = "RankDistance"
-CUTOFF_MAX = 2**31 - 1  # trec_eval and pytrec_eval hold cutoffs in C ints
 _KINDS = {int: "an integer", float: "a decimal number (such as 0.5 or 1.0)", bool: "True or False", str: "a quoted string", dict: "a mapping such as {1:1,2:3}"}
 _AT_EXAMPLES = {"cutoff": "10", "recall": "0.5"}
 
@@ -33,30 +35,42 @@ _AT_EXAMPLES = {"cutoff": "10", "recall": "0.5"}
 class Measure:
     """One measure: its canonical ``name``, its direction, and whether it needs the collection's doc ids.
 
-    ``ir_measure`` is the ir-measures object behind an ordinary measure (``None`` for the
-    harness's own). Tables read ``higher_is_better`` to mark the best value.
+    ``definition`` is what the evaluator reads: the ir-measures object behind an ordinary
+    measure, or the light stand-in of a common one
+    (:class:`~harness.evaluation.common_measures.CommonMeasure`); ``None`` for the harness's own.
+    ``ir_measure`` is always ir-measures' own object (or ``None``), to hand to ir-measures.
+    Tables read ``higher_is_better`` to mark the best value.
     """
 
     name: str
     higher_is_better: bool = True
     needs_pool: bool = False
-    ir_measure: ir_measures.Measure | None = field(default=None, compare=False, repr=False)
+    definition: ir_measures.Measure | CommonMeasure | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.name
 
     @property
+    def ir_measure(self) -> ir_measures.Measure | None:
+        """ir-measures' object for this measure (``None`` for the harness's own)."""
+        if isinstance(self.definition, CommonMeasure):
+            import ir_measures
+
+            return ir_measures.parse_measure(self.name)
+        return self.definition
+
+    @property
     def provider(self) -> str:
         """Which code computes it: ``harness`` (own measure or numpy kernel) or an ir-measures provider."""
-        if self.ir_measure is None:
+        if self.definition is None:
             return "harness"
-        if kernel_for(self.ir_measure) is not None:
+        if kernel_for(self.definition) is not None:
             return "harness-numpy (trec_eval definition)"
-        return f"ir_measures:{ir_provider(self.ir_measure).NAME}"
+        return f"ir_measures:{ir_provider(self.definition).NAME}"
 
     def aggregate(self, values: np.ndarray) -> float:
         """The over-queries value: a sum for counts (``NumRel``, ``NumQ``, ...), else the mean."""
-        if self.ir_measure is not None and isinstance(self.ir_measure.aggregator(), SumAgg):
+        if self.definition is not None and not isinstance(self.definition, CommonMeasure) and _sums(self.definition):
             return float(np.sum(values))
         return float(np.mean(values)) if len(values) else float("nan")
 
@@ -89,6 +103,11 @@ def parse_measure(name: str) -> Measure:
     base = re.match(r"[^@(]*", name).group().strip()
     if base == RANK_DISTANCE:
         raise HarnessError(f"measure {name!r}: {RANK_DISTANCE} takes no parameters")
+    common = parse_common(name)
+    if common is not None:
+        return Measure(str(common), definition=common)
+    import ir_measures
+
     if base not in ir_measures.measures.registry:
         raise HarnessError(f"unknown measure {name!r}{_suggestion(name)}")
     try:
@@ -102,15 +121,24 @@ def parse_measure(name: str) -> Measure:
         raise HarnessError(f"measure {name!r}: {problem}")
     if kernel_for(ir_measure) is None and ir_provider(ir_measure) is None:
         raise HarnessError(f"measure {name!r}: no installed ir-measures provider computes it")
-    return Measure(str(ir_measure), ir_measure=ir_measure)
+    return Measure(str(ir_measure), definition=ir_measure)
 
 
 def ir_provider(measure: ir_measures.Measure) -> Provider | None:
     """The provider ir-measures' default pipeline would use for ``measure`` (its first available one)."""
+    import ir_measures
+
     for provider in ir_measures.DefaultPipeline.providers:
         if provider.supports(measure) and provider.is_available():
             return provider
     return None
+
+
+def _sums(measure: ir_measures.Measure) -> bool:
+    """Whether ir-measures aggregates ``measure`` by a sum (counts such as ``NumRel``), not a mean."""
+    from ir_measures.measures.base import SumAgg
+
+    return isinstance(measure.aggregator(), SumAgg)
 
 
 def _split(spec: str) -> list[str]:
@@ -127,6 +155,8 @@ def _split(spec: str) -> list[str]:
 
 def _parameter_problem(measure: ir_measures.Measure) -> str | None:
     """What is wrong with ``measure``'s parameters, in words, or ``None``."""
+    from ir_measures.measures.base import _NOT_PROVIDED as NOT_PROVIDED
+
     supported = measure.SUPPORTED_PARAMS
     unknown = sorted(set(measure.params) - set(supported), key=str)
     if unknown:
@@ -178,6 +208,8 @@ def _spelled(measure: ir_measures.Measure, key: str) -> str:
 
 def _suggestion(name: str) -> str:
     """A did-you-mean: case-insensitive match first, then a trec_eval name's ir-measures form, then the closest name."""
+    import ir_measures
+
     base, rest = re.match(r"([^@(]*)(.*)", name).groups()
     known = [*ir_measures.measures.registry, RANK_DISTANCE]
     for candidate in known:

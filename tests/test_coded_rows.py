@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings, strategies as st
 
 from harness.evaluation.coded_rows import CodedRows, factorize_sorted, fingerprints
-from harness.evaluation.ranking import first_duplicate
+from harness.evaluation.ranking import _equal_keys_within, first_duplicate, rank_rows
 
 IDS = st.text(st.characters(codec="utf-8", exclude_characters=" \t\n\r"), min_size=1, max_size=20)
 
@@ -34,7 +34,10 @@ def test_duplicates_are_found_exactly(pairs, as_arrow):
     query_codes, query_ids = factorize_sorted(np.array([q for q, _ in pairs], dtype=object))
     docs = [d for _, d in pairs]
     doc_ids = pa.array(docs, type=pa.string()) if as_arrow else np.array(docs, dtype=object)
-    found = first_duplicate(CodedRows(query_codes, query_ids, doc_ids, np.zeros(len(pairs))))
+    rows = CodedRows(query_codes, query_ids, doc_ids, np.arange(len(pairs), dtype=np.float64) % 3)
+    found = first_duplicate(rows)
+    ranking = rank_rows(rows)  # query by query: each query's keys sorted on their own
+    assert (first_duplicate(rows, ranking.order, ranking.offsets) is None) == (found is None)
     expected = None
     for qid in sorted({q for q, _ in pairs}):
         seen = set()
@@ -46,6 +49,18 @@ def test_duplicates_are_found_exactly(pairs, as_arrow):
         if expected:
             break
     assert found == expected
+
+
+TOP = 2**64 - 1  # the padding of the per-query table: a real key may equal it
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0, 1, 2, TOP - 1, TOP]), max_size=6), min_size=1, max_size=8))
+def test_equal_keys_are_found_within_groups_only(groups):
+    keys = np.array([key for group in groups for key in group], dtype=np.uint64)
+    offsets = np.r_[0, np.cumsum([len(group) for group in groups])]
+    expected = any(len(set(group)) < len(group) for group in groups)
+    assert _equal_keys_within(keys, offsets) == expected
 
 
 def test_a_fingerprint_collision_is_not_a_duplicate(monkeypatch):

@@ -97,3 +97,25 @@ def test_rank_distance_needs_and_uses_the_pool(tmp_path: Path) -> None:
     same(found, evaluate(read_run(path), qrels, "RankDistance", pool=pool))
     # q1: en-1 1st, de-1 after the retrieved and after en-2 (ids descending): 4th; q2: de-1 1st, en-1 3rd
     assert found.per_query["RankDistance"] == {"q1": 3.0, "q2": 2.0}
+
+
+class _ShortReads:
+    """A stream that hands out at most ``most`` bytes a read, as gzip may."""
+
+    def __init__(self, data: bytes, most: int) -> None:
+        self.data, self.most, self.at = data, most, 0
+
+    def readinto(self, view) -> int:
+        count = min(len(view), self.most, len(self.data) - self.at)
+        view[:count] = self.data[self.at : self.at + count]
+        self.at += count
+        return count
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=12).map(lambda line: line.replace(b"\n", b"")), max_size=20), st.booleans(), st.integers(1, 40), st.integers(1, 50))
+def test_line_blocks_are_the_stream_cut_after_newlines(lines, final_newline, block_bytes, most):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    blocks = [bytes(block) for block in streaming._line_blocks(_ShortReads(data, most), block_bytes)]
+    assert b"".join(blocks) == data
+    assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)

@@ -73,16 +73,25 @@ def fingerprints(values) -> np.ndarray:
         return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values)).view(np.uint64)
     offsets, data = string_buffers(values)
     offsets = offsets.astype(np.int64)
-    padded = np.concatenate([np.zeros(8, dtype=np.uint8), data[: offsets[-1]], np.zeros(8, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
+    size = int(offsets[-1])
+    padded = np.zeros(size + 16, dtype=np.uint8)
+    padded[8 : 8 + size] = data[:size]
+    words = np.ndarray((size + 9,), dtype=np.uint64, buffer=padded, strides=(1,))  # the 8 bytes from each position
     lengths = np.diff(offsets)
-    head = np.ascontiguousarray(windows[offsets[:-1] + 8]).view(np.uint64).ravel()
-    tail = np.ascontiguousarray(windows[offsets[1:]]).view(np.uint64).ravel()  # the 8 bytes ending the string
-    keep = np.where(lengths >= 8, ~np.uint64(0), (np.uint64(1) << (np.minimum(lengths, 7).astype(np.uint64) * np.uint64(8))) - np.uint64(1))
-    head &= keep
-    tail = np.where(lengths > 8, tail, np.uint64(0))
-    # a wrapping linear mix is enough: equal keys are compared as strings afterwards
-    return head * _MULTIPLIERS[0] + tail * _MULTIPLIERS[1] + lengths.astype(np.uint64) * _MULTIPLIERS[2]
+    head = words[offsets[:-1] + 8]
+    tail = words[offsets[1:]]  # the 8 bytes ending the string
+    short = lengths < 8
+    shift = lengths[short].astype(np.uint64)
+    shift *= np.uint64(8)
+    head[short] &= (np.uint64(1) << shift) - np.uint64(1)
+    tail[lengths <= 8] = 0
+    # a wrapping linear mix is enough: equal keys are compared as strings afterwards (in place: fewer
+    # fresh pages, which this machine pays for dearly)
+    head *= _MULTIPLIERS[0]
+    tail *= _MULTIPLIERS[1]
+    head += tail
+    head += lengths.astype(np.uint64) * _MULTIPLIERS[2]
+    return head
 
 
 def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:

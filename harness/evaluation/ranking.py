@@ -71,19 +71,19 @@ def _distinct_sorted(values: np.ndarray) -> int:
     return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if len(values) else 0
 
 
-def first_duplicate(rows: CodedRows, order: np.ndarray | None = None) -> tuple[str, str] | None:
+def first_duplicate(rows: CodedRows, order: np.ndarray | None = None, offsets: np.ndarray | None = None) -> tuple[str, str] | None:
     """``(query id, document id)`` of a document listed twice for one query, else ``None``.
 
-    One sort of 64-bit keys (query and document fingerprint) decides; equal keys are checked
-    as strings, as a fingerprint may collide. Only a run that has a duplicate is searched again,
-    query by query in id order and each query's rows in ``order`` (default: as given), so the
-    one named is the first that order meets.
+    A sort of 64-bit keys (query and document fingerprint) decides; equal keys are checked
+    as strings, as a fingerprint may collide. Given ``offsets`` (``order`` lists the rows query
+    by query, as a :class:`Ranking` does), each query's keys are sorted on their own. Only a run
+    that has a duplicate is searched again, query by query in id order and each query's rows in
+    ``order`` (default: as given), so the one named is the first that order meets.
     """
     if len(rows) < 2:
         return None
     keys = rows.doc_fingerprints() ^ (rows.query_codes.astype(np.uint64) * np.uint64(0x27D4EB2F165667C5))
-    ordered = np.sort(keys)  # values only: several times faster than an argsort
-    if not (ordered[1:] == ordered[:-1]).any():
+    if not (_equal_keys_within(keys[order], offsets) if offsets is not None else _equal_keys(keys)):
         return None
     by_key = np.argsort(keys, kind="stable")
     sorted_keys = keys[by_key]
@@ -102,6 +102,40 @@ def first_duplicate(rows: CodedRows, order: np.ndarray | None = None) -> tuple[s
                 return str(rows.query_ids[code]), doc
             seen.add(doc)
     return None  # not reached: equal strings of one query are a duplicate
+
+
+def _equal_keys(keys: np.ndarray) -> bool:
+    """Whether two of ``keys`` are equal: one sort of the values (several times faster than an argsort)."""
+    ordered = np.sort(keys)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _equal_keys_within(keys: np.ndarray, offsets: np.ndarray) -> bool:
+    """Whether two keys of one group (``keys[offsets[i]:offsets[i + 1]]``) are equal.
+
+    The groups are sorted as the rows of a table, padded at the end with the largest key:
+    many short sorts run in cache, 15x faster than one sort of a million keys.
+    """
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if len(lengths) else 0
+    if width < 2:
+        return False
+    if width * len(lengths) > 2 * len(keys):  # a few long groups: padding would cost more than it saves
+        if not _equal_keys(keys):
+            return False
+        groups = np.repeat(np.arange(len(lengths)), lengths)
+        by_group = np.lexsort((keys, groups))
+        same = (keys[by_group][1:] == keys[by_group][:-1]) & (groups[by_group][1:] == groups[by_group][:-1])
+        return bool(same.any())
+    if (lengths == width).all():
+        table = keys.reshape(len(lengths), width).copy()
+    else:
+        table = np.full((len(lengths), width), np.iinfo(np.uint64).max, dtype=np.uint64)
+        table[np.repeat(np.arange(len(lengths)), lengths), np.arange(len(keys)) - np.repeat(offsets[:-1], lengths)] = keys
+    table.sort(axis=1)
+    equal = table[:, 1:] == table[:, :-1]
+    # a key equal to the padding may sort among it: only neighbours inside a group count
+    return bool((equal & (np.arange(width - 1) < (lengths - 1)[:, None])).any())
 
 
 def take_queries(offsets: np.ndarray, rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

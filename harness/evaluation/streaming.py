@@ -141,10 +141,8 @@ def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterato
     rows = 0
     try:
         with open_binary(path) as lines:
-            while block := lines.read(block_bytes):
-                block += lines.readline()
-                table = pacsv.read_csv(pa.BufferReader(block), **options)
-                del block
+            for block in _line_blocks(lines, block_bytes):
+                table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(block)), **options)
                 ranks = checked_ranks(table, separator, allow_extra_columns)
                 scores = numbers(table.column("score").combine_chunks())
                 if not np.isfinite(scores).all():
@@ -155,6 +153,41 @@ def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterato
         raise Refused from None
     if not rows:
         raise Refused  # read_run names the empty file
+
+
+def _line_blocks(stream, block_bytes: int) -> Iterator[memoryview]:
+    """The stream's bytes in blocks of whole lines (all but the last end in a newline), about
+    ``block_bytes`` each, read into one buffer that is used again: fresh pages for every block
+    cost this machine's kernel more than the parse. A block is parsed before the next is asked
+    for, and arrow copies what it parses (its reader threads may still hold the buffer a moment
+    after: so it is never resized, but replaced)."""
+    buffer = bytearray(block_bytes)
+    held = 0  # bytes of an unfinished line, moved to the front
+    while True:
+        if held == len(buffer):  # a line longer than the buffer
+            buffer = buffer + bytes(len(buffer))
+        end = _filled(stream, buffer, held)
+        if end < len(buffer):  # the end of the stream
+            if end:
+                yield memoryview(buffer)[:end]
+            return
+        cut = buffer.rfind(b"\n", held, end) + 1
+        if cut == 0:
+            held = end
+            continue
+        yield memoryview(buffer)[:cut]
+        buffer[: end - cut] = buffer[cut:end]
+        held = end - cut
+
+
+def _filled(stream, buffer: bytearray, start: int) -> int:
+    """Read into ``buffer`` from ``start`` until it is full or the stream ends (a read may return
+    less, as gzip's does); the end of what it holds."""
+    end = start
+    with memoryview(buffer) as view:
+        while end < len(buffer) and (read := stream.readinto(view[end:])):
+            end += read
+    return end
 
 
 def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[CodedRows]:

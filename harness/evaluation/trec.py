@@ -34,7 +34,6 @@ QRELS_COLUMNS = "qid iter docid rel"
 GRADE_MIN, GRADE_MAX = -(2**31), 2**31 - 1
 RANK_MIN, RANK_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(INTEGER_PATTERN)
-_RARE_WHITESPACE = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 _FIELD_SEPARATOR = re.compile(r"[ \t]+")
@@ -113,12 +112,6 @@ def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
     path = Path(path)
     if not path.is_file():
         raise HarnessError(f"{path}: no such qrels file")
-    quick = _qrels_at_once(path)
-    return quick if quick is not None else _qrels_by_line(path)
-
-
-def _qrels_by_line(path: Path) -> dict[str, dict[str, int]]:
-    """The reference reader, which defines the format: one line at a time, stopping at the first wrong one."""
     qrels: dict[str, dict[str, int]] = {}
     for line_no, fields in _fields(path):
         if len(fields) != 4:
@@ -135,37 +128,6 @@ def _qrels_by_line(path: Path) -> dict[str, dict[str, int]]:
         judged[doc_id] = value
     if not qrels:
         raise InputFormatError(path, None, f"no judgments: a qrels file has lines '{QRELS_COLUMNS}'")
-    return qrels
-
-
-def _qrels_at_once(path: Path) -> dict[str, dict[str, int]] | None:
-    """:func:`read_qrels`' result for a well-formed ASCII file, split at once (10x fewer Python
-    steps than a line at a time), or ``None``: the line-by-line reader then decides and names the
-    line at fault. ASCII without the rarer whitespace (vertical tab, form feed, separators
-    0x1c-0x1f) splits the same way into lines and fields as the reader's bytes do."""
-    try:
-        with open_binary(path) as stream:
-            data = stream.read()
-    except (OSError, EOFError, zlib.error):
-        return None
-    if not data.isascii() or any(byte in data for byte in _RARE_WHITESPACE):
-        return None
-    rows = [line.split() for line in data.decode("ascii").splitlines()]
-    if set(map(len, rows)) != {4}:
-        rows = [fields for fields in rows if fields]  # blank lines are skipped
-        if set(map(len, rows)) != {4}:
-            return None  # no judgments, or a wrong column count
-    query_ids, _, doc_ids, grades = zip(*rows)
-    if not all(map(_INTEGER.fullmatch, grades)):
-        return None
-    values = list(map(int, grades))
-    if min(values) < GRADE_MIN or max(values) > GRADE_MAX:
-        return None
-    qrels: dict[str, dict[str, int]] = {}
-    for qid, doc_id, value in zip(query_ids, doc_ids, values):
-        qrels.setdefault(qid, {})[doc_id] = value
-    if sum(map(len, qrels.values())) != len(rows):
-        return None  # a document judged twice
     return qrels
 
 

@@ -31,6 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"harness: {exc}", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        from harness.extras import missing_extra
+
+        if (line := missing_extra(exc)) is None:
+            raise
+        print(f"harness: error: {line}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("harness: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

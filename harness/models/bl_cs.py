@@ -64,4 +64,5 @@ MODEL = ModelSpec(
               f"{CLWE_CODE} (an xx side draws from the seen languages, which are mMARCO's pool)"),
     ),
     BilingualCodeSwitching,
+    extra="neural",
 )

@@ -29,6 +29,7 @@ from harness.models.analyzers import analyzer_table
 from harness.models.java import runtime_versions
 from harness.models.lucene_index import INDEX_FORMAT, LuceneIndex, language_indexes
 from harness.models.registry import ModelSpec, Param, Ranker
+from harness.progress import progress_counter
 
 if TYPE_CHECKING:
     import numpy as np
@@ -164,7 +165,7 @@ def _search(
         searchers[lang] = searcher
     hits: dict[str, Hits] = {lang: {} for lang in indexes}
     timings = {"search_s": 0.0, "convert_s": 0.0}
-    bar = _progress_bar(len(queries), progress, label)
+    bar = progress_counter(len(queries), progress, f"{label}: bm25", unit="query")
     try:
         for start in range(0, len(queries), QUERY_CHUNK):
             chunk = queries[start : start + QUERY_CHUNK]
@@ -184,11 +185,9 @@ def _search(
                     found[query.query_id] = ([hit.docid for hit in scored], [hit.score for hit in scored])
                 timings["search_s"] += converted - began
                 timings["convert_s"] += time.perf_counter() - converted
-            if bar is not None:
-                bar.update(len(chunk))
+            bar.update(len(chunk))
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         for searcher in searchers.values():
             searcher.close()
     return hits, timings
@@ -223,14 +222,6 @@ def _columns(ranking: Hits, queries: Sequence[Query]) -> tuple[np.ndarray, np.nd
     return qid_column, doc_column, scores
 
 
-def _progress_bar(total: int, progress: bool, label: str) -> Any:
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=f"{label}: bm25", unit="query", leave=False)
-
-
 MODEL = ModelSpec(
     name="bm25",
     description="Lucene BM25 (pyserini/Anserini) with the document language's analyzer; no training",
@@ -239,4 +230,5 @@ MODEL = ModelSpec(
         Param("b", "float", None, f"length normalisation; default: the dataset protocol's, else {DEFAULT_B}"),
     ),
     factory=BM25,
+    extra="bm25",
 )

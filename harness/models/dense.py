@@ -32,4 +32,5 @@ class Dense(EncoderRanker):
 MODEL = ModelSpec(
     "dense", "bi-encoder from the backbone as published, no training (prompts, pooling, normalisation from its sentence-transformers files)",
     ENCODER_PARAMS, Dense,
+    extra="neural",
 )

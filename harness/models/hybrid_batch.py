@@ -207,4 +207,5 @@ MODEL = ModelSpec(
     "hybrid batching (Elmahdy et al. 2024): one bi-encoder, monolingual and cross-lingual batches of parallel data, Eq. 1 loss",
     PARAMS,
     HybridBatch,
+    extra="neural",
 )

@@ -25,6 +25,8 @@ from harness.errors import HarnessError
 from harness.models.analyzers import Analysis, analysis_for
 from harness.models.java import runtime_versions, start_jvm
 from harness.paths import cache_dir
+from harness.progress import progress as progress_bar
+from harness.progress import progress_note
 
 if TYPE_CHECKING:
     from harness.datasets.records import Document, DocumentCollection
@@ -113,10 +115,7 @@ def _build(
         _write_inputs(collection, work, progress)
         for lang, final in targets.items():
             started = time.perf_counter()
-            if progress:
-                from tqdm.auto import tqdm
-
-                tqdm.write(f"{collection.collection_id}: indexing {counts[lang]:,} {lang} documents ({analyses[lang].analyzer})")
+            progress_note(f"{collection.collection_id}: indexing {counts[lang]:,} {lang} documents ({analyses[lang].analyzer})", progress)
             _run_indexer(work[lang] / "input", work[lang] / "index", analyses[lang], counts[lang], collection.collection_id)
             shutil.rmtree(work[lang] / "input")
             fingerprint = final.name.rpartition("-")[2]
@@ -219,11 +218,7 @@ def _publish(work: Path, final: Path) -> None:
 
 
 def _documents(collection: DocumentCollection, progress: bool, what: str) -> Iterable[Document]:
-    if not progress:
-        return collection
-    from tqdm.auto import tqdm
-
-    return tqdm(collection, total=len(collection), desc=f"{collection.collection_id}: {what}", unit="doc", leave=False)
+    return progress_bar(collection, progress, f"{collection.collection_id}: {what}", unit="doc", total=len(collection))
 
 
 def _indexable(doc: Document) -> bool:

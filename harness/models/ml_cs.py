@@ -44,4 +44,5 @@ MODEL = ModelSpec(
               "paper: mainlp/CodeSwitchCLIR@729dff8:src/utils/language_pairs.py (short2long's languages besides en)"),
     ),
     MultilingualCodeSwitching,
+    extra="neural",
 )

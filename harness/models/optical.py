@@ -202,4 +202,5 @@ MODEL = ModelSpec(
     "OPTICAL: a frozen English teacher distilled into a multilingual student by optimal transport over bitext token states",
     PARAMS,
     Optical,
+    extra="neural",
 )

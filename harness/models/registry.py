@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.errors import HarnessError, did_you_mean
+from harness.extras import require_extra
 from harness.registry import Registry
 
 if TYPE_CHECKING:
@@ -109,12 +110,14 @@ class Ranker(ABC):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registry entry: name, one-line description, declared parameters, and the factory."""
+    """A registry entry: name, one-line description, declared parameters, the factory, and the
+    install extra its ranking needs (:mod:`harness.extras`; ``None``: the core is enough)."""
 
     name: str
     description: str
     params: tuple[Param, ...]
     factory: Callable[..., Ranker]
+    extra: str | None = None
 
     def bind(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Every declared parameter, from ``given`` (coerced) or its default; unknown names raise."""
@@ -149,7 +152,10 @@ def get_spec(name: str) -> ModelSpec:
 def get_model(name: str, **params: Any) -> Ranker:
     """A ranker of the registered model ``name`` with ``params`` checked against its declaration."""
     spec = get_spec(name)
-    return spec.factory(**spec.bind(params))
+    bound = spec.bind(params)
+    if spec.extra is not None:
+        require_extra(spec.extra, f"model {name!r}")
+    return spec.factory(**bound)
 
 
 def all_models() -> list[dict[str, Any]]:

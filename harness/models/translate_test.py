@@ -128,4 +128,5 @@ MODEL = ModelSpec(
     "translate queries and documents into English at test time (lexicon term by term, or a seq2seq checkpoint), rank with an English model",
     PARAMS,
     TranslateTest,
+    extra="neural",
 )

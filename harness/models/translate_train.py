@@ -64,4 +64,5 @@ MODEL = ModelSpec(
     "fine-tuning on translated training pairs (query in X, document in Y): one model per pair or one for all",
     COMMON_PARAMS + (Param("per_pair", "bool", True, "one model per pair (true) or one over every language combination (false)"),),
     TranslateTrain,
+    extra="neural",
 )

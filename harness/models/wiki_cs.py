@@ -57,4 +57,5 @@ MODEL = ModelSpec(
               "words, longest first left to right without overlap, scikit-learn stopwords)", NOTEBOOK),
     ),
     WikiCodeSwitching,
+    extra="neural",
 )

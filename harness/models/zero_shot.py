@@ -19,4 +19,4 @@ class ZeroShot(NeuralRanker):
         return {"scope": self.scope, "pairs": "en-en of the dataset's track source (squad or msmarco)"}
 
 
-MODEL = ModelSpec("zero-shot", "neural ranker fine-tuned on English pairs only, applied to every pair", COMMON_PARAMS, ZeroShot)
+MODEL = ModelSpec("zero-shot", "neural ranker fine-tuned on English pairs only, applied to every pair", COMMON_PARAMS, ZeroShot, extra="neural")

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.cli.cases import GOOD, MODES, Case, argv_of, generate, options, spelling, subcommands
-from tests.fixtures.cli.runner import TEMPORARY, Outcome, run_cli, snapshot
+from tests.fixtures.cli.runner import PROGRESS, TEMPORARY, Outcome, run_cli, snapshot
 from tests.fixtures.cli.tree import build_tree, toy_registrations
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def invariant_problems(outcome: Outcome) -> list[str]:
     if outcome.rc not in (0, 1, 2):
         problems.append(f"exit status {outcome.rc!r}, expected 0, 1 or 2")
     lines = [line for line in outcome.stderr.splitlines() if line.strip() and not line.startswith(("harness: warning:", "note:"))]
-    lines = [line for line in lines if "\r" not in line and "%|" not in line]  # progress bars
+    lines = [line for line in lines if not PROGRESS.search(line)]
     if outcome.rc == 2 and not outcome.escaped:
         errors = [line for line in lines if re.match(r"^harness( \S+)?: error: ", line)]
         if len(errors) != 1 or len(lines) != 1:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from harness.errors import HarnessError
-from harness.progress import progress as progress_bar
+from harness.progress import progress_counter
 from harness.training.examples import TrainingExample
 
 PRECISIONS = ("auto", "no", "bf16", "fp16")
@@ -206,8 +206,7 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     model.train()
     started = time.perf_counter()
-    bar = progress_bar(range(total), progress, "train", unit="step")
-    steps = iter(bar)
+    bar = progress_counter(total, progress, "train", unit="step")
     for batches in per_epoch:
         for first in range(0, len(batches), config.grad_accumulation):
             if log.steps == total:  # max_steps reached within this epoch (without it, epochs end on their own)
@@ -228,11 +227,11 @@ def train(model: Trainable, examples: Sequence[TrainingExample], config: Trainin
             optimizer.zero_grad(set_to_none=True)
             log.losses.append(step_loss)
             log.steps += 1
-            next(steps, None)
-            if progress and hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{step_loss:.4f}", refresh=False)
+            bar.set_postfix(loss=f"{step_loss:.4f}", refresh=False)  # before update: the step's line shows its loss
+            bar.update()
         if log.steps == total:
             break
+    bar.close()
     log.seconds = time.perf_counter() - started
     model.train(False)
     return log

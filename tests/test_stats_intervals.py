@@ -91,6 +91,26 @@ def test_linear_quantiles_split_between_threads_give_the_same_bits(monkeypatch):
     assert np.array_equal(linear_quantiles(lanes.copy(), 9, [0.025, 0.5, 0.975]), expected)
 
 
+def test_tails_read_below_a_sampled_cut_give_the_bits_of_np_quantile():
+    """Lanes of thousands of values: the cut path, a lane whose sample misleads the cut (every 16th
+    value far below the rest: too few values fall below it, so the lane is partitioned whole), and
+    lanes of ties (more than half the lane at the cut)."""
+    rng = np.random.default_rng(11)
+    size = 4000
+    assert size >= percentile.MIN_CUT_SIZE
+    lanes = np.concatenate([
+        rng.normal(size=(40, size)),
+        np.round(rng.normal(size=(20, size)) * 4),
+        rng.integers(0, 3, (5, size)).astype(float),
+        np.full((2, size), 0.25),
+    ])
+    lanes[0, :: percentile.SAMPLE_STRIDE] = -1000.0 - np.arange(size // percentile.SAMPLE_STRIDE)
+    lanes[1, :: percentile.SAMPLE_STRIDE] = 1000.0 + np.arange(size // percentile.SAMPLE_STRIDE)
+    for quantiles in ([0.025, 0.975], [0.005, 0.995], [0.1, 0.9]):
+        expected = np.quantile(lanes / 11, quantiles, axis=1)
+        assert np.array_equal(linear_quantiles(lanes.copy(), 11, quantiles), expected)
+
+
 def test_linear_quantiles_leave_lanes_with_a_nan_or_an_infinity_to_np_quantile():
     lanes = np.random.default_rng(0).normal(size=(4, 500))
     lanes[1, 17] = np.nan

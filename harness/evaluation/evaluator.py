@@ -25,6 +25,7 @@ from harness.evaluation.compat import COMPAT_NOTES, DEFAULT_COMPAT, normalize_co
 from harness.evaluation.judged_rows import JudgedQueries, JudgedRanking, evaluated_queries, judge_ordered_rows
 from harness.evaluation.kernels import kernel_for
 from harness.evaluation.measures import Measure, ir_provider, parse_measures
+from harness.evaluation.query_values import per_query_values
 from harness.evaluation.rank_distance import DEFINITION as RANK_DISTANCE_DEFINITION
 from harness.evaluation.rank_distance import rank_distance
 from harness.evaluation.coded_rows import CodedRows
@@ -53,13 +54,14 @@ class Evaluation:
     """What :func:`evaluate` found: mean and per-query values, which queries counted, ties, semantics.
 
     ``per_query`` maps measure name -> query id -> value for every evaluated query (including
-    judged queries missing from the run, when they count). ``semantics`` states how the
+    judged queries missing from the run, when they count), in query id order; each measure's
+    values are a read-only mapping over an array (:class:`~harness.evaluation.query_values.QueryValues`). ``semantics`` states how the
     numbers were computed and belongs in every stored result.
     """
 
     measures: list[str]
     aggregate: dict[str, float]
-    per_query: dict[str, dict[str, float]]
+    per_query: dict[str, Mapping[str, float]]
     num_queries: int
     unjudged_run_queries: list[str]
     missing_run_queries: list[str]
@@ -107,9 +109,10 @@ def evaluate(
     return evaluation_of(chosen, ranking, values, len(judged), semantics_of(chosen, tie_break, missing_as_zero, compat))
 
 
-def judged_queries(qrels: Mapping[str, Mapping[str, int]]) -> dict[str, Mapping[str, int]]:
+def judged_queries(qrels: Mapping[str, Mapping[str, int]]) -> Mapping[str, Mapping[str, int]]:
     """The queries with at least one judgment, their grades checked."""
-    judged = {qid: docs for qid, docs in qrels.items() if docs}
+    # the qrels themselves where no query is without judgments: a copy costs 40 MB at 1M queries
+    judged = qrels if all(qrels.values()) else {qid: docs for qid, docs in qrels.items() if docs}
     _check_grades(judged)
     return judged
 
@@ -143,7 +146,7 @@ def evaluation_of(
     return Evaluation(
         measures=[measure.name for measure in chosen],
         aggregate={measure.name: measure.aggregate(values[measure.name]) for measure in chosen},
-        per_query={measure.name: dict(zip(query_ids, values[measure.name].tolist())) for measure in chosen},
+        per_query=per_query_values(query_ids, {measure.name: values[measure.name] for measure in chosen}),
         num_queries=len(query_ids),
         unjudged_run_queries=ranking.unjudged_run_queries,
         missing_run_queries=ranking.missing_run_queries,

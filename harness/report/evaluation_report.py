@@ -96,5 +96,5 @@ class Report:
         if self.submission is not None:
             extra.update({"submission": self.submission.name, "path": str(self.submission.root), "skipped": self.skipped})
         if per_query:
-            extra["per_query"] = {pair: evaluation.per_query for pair, evaluation in self.evaluations.items()}
+            extra["per_query"] = {pair: evaluation.to_dict()["per_query"] for pair, evaluation in self.evaluations.items()}
         return render_json(self.records, extra)

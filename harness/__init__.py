@@ -9,7 +9,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API_VERBS = ("codeswitch", "compare", "evaluate", "evaluate_run", "leaderboard", "list_datasets", "list_models", "submit", "validate")
+_API_VERBS = (
+    "codeswitch", "compare", "evaluate", "evaluate_run", "export_pair", "leaderboard", "list_datasets", "list_models",
+    "register_with_ir_datasets", "reproduce", "submit", "validate",
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,26 +7,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError, Interrupted
-from harness.pair_results import (
-    check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, holds_measures, note_training, pair_measures,
-    pair_record,
-)
-from harness.naming import api_command, comma_joined, default_name
+from harness.errors import HarnessError
+from harness.pair_results import check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, pair_measures, pair_record
+from harness.naming import comma_joined
 from harness.meta_fields import SUBMIT_FIELDS, nested_meta
-from harness.progress import progress as progress_bar
 from harness.output_paths import check_output_dir, check_output_file
 from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)
 
 if TYPE_CHECKING:
+    from harness.evaluation.run_inputs import RunLike
     from harness.submissions import Submission
 
 DEFAULT_SUBMISSIONS_DIR = "submissions"
 # Each verb imports what it uses (evaluator, datasets, models, store, statistics) when it runs, so that a
 # command loads only its own; public verbs implemented elsewhere are imported on first use.
-_ELSEWHERE = {"codeswitch": "harness.codeswitch.command"}
+_ELSEWHERE = {"codeswitch": "harness.codeswitch.command", "export_pair": "harness.pair_export", "register_with_ir_datasets": "harness.datasets.irds_registration"}
 
 
 def __getattr__(name: str) -> Any:
@@ -38,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
 
 def evaluate(
-    model: str,
+    model: Any,
     dataset: str,
     *,
     pairs: str | Sequence[str] | None = None,
@@ -58,6 +55,12 @@ def evaluate(
 ) -> Report:
     """Rank and evaluate every requested pair of ``dataset`` with ``model`` and store a submission.
 
+    ``model`` is a registered adapter's name (``list_models()``, plugins' included),
+    ``"package.module:object"``, or an object: a ``Ranker``, a function ``(queries, documents) ->
+    {query_id: {doc_id: score}}`` (lists of ``Query``/``Document`` records, each with its ``lang``),
+    a loaded sentence-transformers model or a PyTerrier transformer (:mod:`harness.models.resolve`);
+    ``model_params`` are its parameters. An object given in memory needs ``name``.
+
     ``measures`` replaces the dataset's default measures (the submission then holds those);
     ``tie_break`` and ``compat`` choose the evaluation semantics (see :func:`evaluate_run`).
     Pairs already stored under the same name with these measures are skipped unless ``force``;
@@ -68,53 +71,17 @@ def evaluate(
     (``{"candidate_text": "sentence+context"}``, see ``list_datasets``) choose how pairs are built:
     pairs record them, the default name includes them, and a submission holds one choice each.
     """
-    from harness.datasets import get_dataset, resolve_pairs
-    from harness.datasets.options import check_stored, options_by_dataset
-    from harness.evaluation.compat import normalize_compat
-    from harness.models import get_model
-    from harness.submissions import Submission
+    from harness.model_evaluation import evaluate_model
 
-    pair_ids = resolve_pairs(dataset, comma_joined(pairs), setting)
-    options = options_by_dataset([get_dataset(d) for d in dict.fromkeys(p.dataset for p in pair_ids)], dataset_options)
-    root = checked_data_dir(data_dir)
-    chosen = pair_measures(pair_ids, comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))
-    compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
-    ranker = get_model(model, **dict(model_params or {}))
-    ranker.data_dir = root  # before describe(): an adapter may pin files of the data directory (translate-test's lexicons)
-    check_output_dir(submissions_dir, "--submissions")
-    name = name or default_name(model, {**(model_params or {}), **(dataset_options or {})})
-    submission = Submission.open_or_create(submissions_dir, name, ranker.describe(), command or api_command(model, dataset, pairs, setting, model_params, dataset_options))
-    check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
-    report = Report([], submission)
-    try:
-        for pair in progress_bar(pair_ids, progress and len(pair_ids) > 1, "pairs", unit="pair"):
-            check_stored(submission.meta, get_dataset(pair.dataset), options[pair.dataset], submission.root)
-            if not force and submission.has_pair(pair) and holds_measures(submission, pair, chosen[pair]):
-                report.skipped.append(str(pair))
-                report.records.append(submission.pair_record(pair))
-                continue
-            task = get_dataset(pair.dataset).task(pair, root, download=download, options=options[pair.dataset])
-            started = time.perf_counter()
-            run = ranker.rank(task, depth=task.depth, progress=progress)
-            ranked = time.perf_counter()
-            evaluation = evaluate_task(run, task, chosen[pair], tie_break=tie_break, compat=compat)
-            timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
-            record = pair_record(pair, evaluation, task.notes, timings, run.metadata)
-
-            def annotate(meta: dict[str, Any], semantics=evaluation.semantics, metadata=run.metadata) -> None:
-                meta.setdefault("evaluation_semantics", semantics)
-                note_training(meta, metadata)
-
-            submission.add_pair(pair, record, evaluation, run, annotate=annotate)
-            report.records.append(record)
-            report.evaluations[str(pair)] = evaluation
-    except KeyboardInterrupt:
-        raise Interrupted(len(report.evaluations), submission.root) from None
-    return report
+    return evaluate_model(
+        model, dataset, pairs=pairs, setting=setting, model_params=model_params, dataset_options=dataset_options, measures=measures,
+        tie_break=tie_break, compat=compat, data_dir=data_dir, name=name, submissions_dir=submissions_dir, force=force, download=download,
+        progress=progress, command=command,
+    )
 
 
 def evaluate_run(
-    run: str | os.PathLike[str],
+    run: RunLike,
     *,
     qrels: str | os.PathLike[str] | None = None,
     dataset: str | None = None,
@@ -129,34 +96,47 @@ def evaluate_run(
     command: str | None = None,
     system_fields: Mapping[str, Any] | None = None,
 ):
-    """Evaluate a TREC run file against a qrels file, or against one registered pair (``ID/Q-D``).
+    """Evaluate a run against a qrels file, or against one registered pair (``ID/Q-D``).
 
-    Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`, the file read
+    ``run`` is a TREC run file's path, a pandas DataFrame with ir-measures' columns ``query_id,
+    doc_id, score`` or PyTerrier's ``qid, docno, score`` (a ``rank`` column serves
+    ``tie_break="rank"``; other columns are ignored), or a dict ``{query_id: {doc_id: score}}``;
+    each is checked as a file is and scores as the equivalent file (integer ids are spelled in
+    decimal; see :mod:`harness.evaluation.run_inputs`).
+
+    Against a qrels file the result is an :class:`~harness.evaluation.Evaluation`, a file read
     and scored by blocks of whole queries (any size in bounded memory). Against a
     registered pair it is a :class:`Report`, and with ``name`` the run is stored as a submission
-    (a pair it already holds is replaced only with ``force``). Extra columns after the sixth are
+    (a pair it already holds is replaced only with ``force``), which records the run's file name
+    (``run_file``) or ``run_source`` (``DataFrame``, ``dict``). Extra columns after the sixth of a file are
     ignored, as trec_eval does. ``compat="trec_eval-9.0.8"`` reproduces trec_eval 9.0.8 and
     pytrec_eval (float32 scores, their IPrec cut-off) instead of trec_eval 10.0. Against a pair,
     the share of the run's documents found in the pair's collection is reported; at 0% (a run of
     another pair) the run is refused unless ``force``.
     """
-    from harness.evaluation import evaluate_run_file, normalize_compat, parse_measures, read_qrels, read_run
+    from harness.evaluation import evaluate, evaluate_run_file, normalize_compat, parse_measures, read_qrels
+    from harness.evaluation.run_inputs import read_run_input, run_kind
 
     if (qrels is None) == (dataset is None):
         raise HarnessError("give exactly one of --qrels FILE or --dataset ID/Q-D to evaluate a run against")
+    kind = run_kind(run)  # a run of no accepted shape is refused before anything is read
     compat = normalize_compat(compat)  # an unknown mode is refused before anything is read or ranked
     if qrels is not None:
-        chosen = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
-        if any(m.needs_pool for m in chosen):
+        parsed = parse_measures(comma_joined(measures) or "AP,nDCG@10,P@10,RR,R@100")
+        if any(m.needs_pool for m in parsed):
             raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
-        return evaluate_run_file(  # any size, in bounded memory
-run, read_qrels(qrels), chosen, tie_break=tie_break, compat=compat, allow_extra_columns=True)
+        if isinstance(run, (str, os.PathLike)):  # a file: any size, in bounded memory
+            return evaluate_run_file(run, read_qrels(qrels), parsed, tie_break=tie_break, compat=compat, allow_extra_columns=True)
+        return evaluate(read_run_input(run, tie_break=tie_break).run, read_qrels(qrels), parsed, tie_break=tie_break, compat=compat)
+    assert dataset is not None  # exactly one of qrels and dataset, checked above
 
     from harness.datasets import get_dataset, resolve_pairs
+    from harness.datasets.irds_any import names_irds
     from harness.submissions import Submission
 
     resolved = resolve_pairs(dataset)
-    if len(resolved) != 1 or resolved[0].dataset == dataset:
+    # a registered dataset's bare id means all its pairs; an ir_datasets id (irds:ID or irds/ID) is one pair
+    if len(resolved) != 1 or (resolved[0].dataset == dataset and not names_irds(dataset)):
         raise HarnessError(f"--dataset {dataset}: a run answers one pair; give ID/Q-D, e.g. xquad-r/de-en")
     pair = resolved[0]
     chosen = pair_measures([pair], comma_joined(measures), lambda p: get_dataset(p.dataset).default_measures(p.setting))[pair]
@@ -165,24 +145,25 @@ run, read_qrels(qrels), chosen, tie_break=tie_break, compat=compat, allow_extra_
         # one system may submit a run file per pair: the file name is the pair's, not the system's identity
         system = {"model": "external-run", "tie_break": tie_break, **dict(system_fields or {})}
         check_output_dir(submissions_dir or DEFAULT_SUBMISSIONS_DIR, "--submissions")
-        submission = Submission.open_or_create(
-            submissions_dir or DEFAULT_SUBMISSIONS_DIR, name, system, command or f"harness eval --run {run} --dataset {dataset} --name {name}"
-        )
+        # an in-memory run has no command line: the call that stores it again is recorded instead
+        default = f"harness eval --run {run} --dataset {dataset} --name {name}" if kind == "file" else f"harness.submit(<{kind}>, dataset={dataset!r}, name={name!r})"
+        submission = Submission.open_or_create(Path(submissions_dir or DEFAULT_SUBMISSIONS_DIR), name, system, command or default)
         check_semantics(submission.meta, {"tie_break": tie_break, "compat": compat}, submission.root)
         if not force:
             submission.refuse_stored(pair)  # before the run is read; add_pair checks again under the lock
-    parsed_run = read_run(run, allow_extra_columns=True)
+    given = read_run_input(run, tie_break=tie_break)
+    parsed_run = given.run
     task = get_dataset(pair.dataset).load(pair, checked_data_dir(data_dir), download=download)
-    check_run_queries(parsed_run, task, run)
+    check_run_queries(parsed_run, task, given.where)
     share = document_share(parsed_run, task)
-    warning = check_document_share(share, pair, run, force)
+    warning = check_document_share(share, pair, given.label, force)
     started = time.perf_counter()
     evaluation = evaluate_task(parsed_run, task, chosen, tie_break=tie_break, compat=compat)
     notes = {**task.notes, "documents_in_collection": share if share is not None else "not checked (collection not readable here)"}
     record = pair_record(pair, evaluation, notes, {"evaluate_s": time.perf_counter() - started})
     report = Report([record], evaluations={str(pair): evaluation}, warnings=[warning] if warning else [])
     if submission is not None:
-        record.details["run_file"] = Path(run).name
+        record.details.update(given.record_fields())
         submission.add_pair(
             pair, record, evaluation, parsed_run, replace=force,
             annotate=lambda meta: meta.setdefault("evaluation_semantics", evaluation.semantics),
@@ -206,25 +187,37 @@ def compare(
     confidence: float = 0.95,
     margin: float | None = None,
     average_test: str = "pair-means",
+    common_pairs: bool = False,
+    display_names: str | os.PathLike[str] | Mapping[str, str] | None = None,
     submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ):
-    """Compare stored submissions with paired significance tests; returns a :class:`~harness.stats.Comparison`.
+    """Compare stored submissions with paired significance tests; returns a
+    :class:`~harness.report.comparison_report.ComparisonReport` (a :class:`~harness.stats.Comparison` and its tables).
 
     Each submission is a name under ``submissions_dir`` or a path to a submission folder, and
     must pass :func:`validate`'s checks (an invalid one is refused with its reasons). With
     ``baseline`` every other system is tested against it; without, every unordered pair once.
-    ``dataset`` keeps the pairs of these dataset ids or exact pair ids. The result renders with
-    ``to_markdown()``, ``to_latex()``, ``to_html()``, ``to_csv()``, ``to_json()``, ``to_frame()``
-    and ``pair_matrix(system, measure, other)``.
+    ``dataset`` keeps the pairs of these dataset ids or exact pair ids. Every pair any system holds
+    is a column (empty where a system does not hold it); ``common_pairs`` keeps only the pairs all
+    hold. ``display_names`` (``"a=Name A,b=Name B"``, a mapping, or a TSV file of SYSTEM<TAB>NAME
+    lines) renames systems in every format. The result renders with ``to_markdown()``,
+    ``to_latex(caption=, label=, siunitx=)``, ``to_html()``, ``to_csv()``, ``to_json()``,
+    ``to_frame()`` and ``pair_matrix(system, measure, other)``.
     """
+    from dataclasses import replace
+
+    from harness.report.comparison_report import ComparisonReport
+    from harness.report.display_names import check_display_names, parse_display_names
     from harness.stats import compare_submissions
     from harness.submissions import Submission
 
+    shown = parse_display_names(display_names) if display_names is not None else {}
     data_dir = checked_data_dir(data_dir)
     loaded = [item if isinstance(item, Submission) else load_submission(item, submissions_dir, data_dir=data_dir) for item in submissions]
-    return compare_submissions(
+    check_display_names(shown, [s.name for s in loaded])
+    comparison = compare_submissions(
         loaded,
         baseline=baseline,
         datasets=comma_joined(dataset).split(",") if dataset else None,
@@ -238,8 +231,10 @@ def compare(
         confidence=confidence,
         margin=margin,
         average_test=average_test,
+        common_pairs=common_pairs,
         progress=progress,
     )
+    return ComparisonReport(replace(comparison, display_names=shown))
 
 
 def load_submission(
@@ -267,7 +262,7 @@ def load_submission(
 
 
 def submit(
-    run: str | os.PathLike[str],
+    run: RunLike,
     *,
     dataset: str,
     name: str,
@@ -283,6 +278,8 @@ def submit(
 ) -> Report:
     """Store an external run for one registered pair as (part of) submission ``name``.
 
+    ``run`` is a TREC run file's path, a pandas DataFrame or a dict ``{query_id: {doc_id: score}}``
+    (the shapes :func:`evaluate_run` takes).
     ``meta`` adds documented fields (``description``, ``authors``, ``url``, ``paper``,
     ``training.languages``, ``training.data``; dotted keys nest) and ``system.*`` fields that
     identify the system. They are checked against the schema before anything is evaluated. A
@@ -377,3 +374,14 @@ def list_models() -> list[dict[str, Any]]:
     from harness.models import all_models
 
     return all_models()
+
+
+def reproduce(name: str | os.PathLike[str], *, pairs: str | Sequence[str] | None = None, submissions_dir: str | os.PathLike[str] = DEFAULT_SUBMISSIONS_DIR,
+              data_dir: str | os.PathLike[str] | None = None, tolerance: float = 5e-4, scratch: str | os.PathLike[str] | None = None,
+              fresh_cache: bool = False, strict: bool = False, progress: bool = False):
+    """Re-run the commands behind submission ``name``'s stored pairs into a scratch store and check every stored
+    measure: OK (identical), OKish (within ``tolerance``), FAIL; a :class:`~harness.reproduction.Reproduction` (:mod:`harness.rerun_commands`)."""
+    from harness.rerun_commands import reproduce_submission
+
+    return reproduce_submission(load_submission(name, submissions_dir), pairs=pairs, data_dir=data_dir, tolerance=tolerance, scratch=scratch,
+                                fresh_cache=fresh_cache, strict=strict, progress=progress)

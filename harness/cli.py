@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from harness.cli_parser import EVAL_MODES, OPTION_PURPOSE, build_parser
+from harness.cli_reproduce import reproduce_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,6 +166,9 @@ def _compare(parser: argparse.ArgumentParser, args: argparse.Namespace, command:
 
     if args.heatmap and not args.matrix:
         raise HarnessError("--heatmap draws the --matrix view: give --matrix SYS or SYS:OTHER too")
+    for option, formats in (("siunitx", ("latex",)), ("label", ("latex",)), ("caption", ("latex", "markdown", "html"))):
+        if getattr(args, option) and args.format not in formats:
+            raise HarnessError(f"--{option} shapes --format {' or '.join(formats)} output; --format {args.format} has no use for it")
     for option, path in (("--output", args.output), ("--heatmap", args.heatmap)):
         if path is not None:
             api.check_output_file(path, option)
@@ -181,20 +185,22 @@ def _compare(parser: argparse.ArgumentParser, args: argparse.Namespace, command:
         seed=args.seed,
         margin=args.margin,
         average_test=args.average_test,
+        common_pairs=args.common_pairs,
+        display_names=args.display_names,
         submissions_dir=args.submissions_dir,
         data_dir=args.data_dir,
         progress=not args.quiet,
     )
-    for note in comparison.notes:
-        if note.startswith("warning:"):
-            print(f"harness: {note}", file=sys.stderr)
     rendered = {
-        "markdown": comparison.to_markdown,
-        "latex": comparison.to_latex,
+        "markdown": lambda: comparison.to_markdown(caption=args.caption),
+        "latex": lambda: comparison.to_latex(caption=args.caption, label=args.label, siunitx=args.siunitx),
         "csv": comparison.to_csv,
-        "html": comparison.to_html,
+        "html": lambda: comparison.to_html(caption=args.caption),
         "json": comparison.to_json,
     }[args.format]()
+    for note in comparison.notes:  # after rendering: a refused --label is the one line of its error
+        if note.startswith("warning:"):
+            print(f"harness: {note}", file=sys.stderr)
     if args.output:
         api.write_text(args.output, rendered)
         print(f"wrote {args.output}", file=sys.stderr)
@@ -313,6 +319,17 @@ def _leaderboard(parser: argparse.ArgumentParser, args: argparse.Namespace, comm
     return 0
 
 
+def _export(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
+    from harness import api
+
+    exported = api.export_pair(
+        args.pair, args.out, data_dir=args.data_dir, dataset_options=_params(args.dataset_option, "--dataset-option"),
+        force=args.force, download=args.download, progress=not args.quiet,
+    )
+    print(exported.summary())
+    return 0
+
+
 def _datasets(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
     from harness import api
 
@@ -367,7 +384,8 @@ def _command_line(argv: Sequence[str] | None) -> str:
 
 _HANDLERS = {
     "eval": _eval, "compare": _compare, "submit": _submit, "validate": _validate, "leaderboard": _leaderboard,
-    "codeswitch": _codeswitch, "datasets": _datasets, "models": _models,
+    "codeswitch": _codeswitch, "export": _export, "datasets": _datasets, "models": _models,
+    "reproduce": reproduce_command,
 }
 
 

@@ -38,9 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
         "With --run: evaluate a TREC run against --qrels FILE or a registered pair --dataset ID/Q-D.",
     )
     source = ev.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", help="a registered model adapter (see `harness models`)")
+    source.add_argument(
+        "--model",
+        help="a registered model adapter (see `harness models`; installed plugins' included), or package.module:object: a "
+        "ModelSpec, Ranker, function (queries, documents) -> {query_id: {doc_id: score}}, sentence-transformers model or PyTerrier transformer",
+    )
     source.add_argument("--run", help="a TREC run file (plain or .gz) to evaluate")
-    ev.add_argument("--dataset", help="dataset id (all standard pairs), or one pair ID/Q-D, e.g. xquad-r/de-en")
+    ev.add_argument(
+        "--dataset",
+        help="dataset id (all standard pairs), or one pair ID/Q-D, e.g. xquad-r/de-en; any ir_datasets id with queries "
+        "and qrels as irds:ID, e.g. irds:neuclir/1/zh/trec-2022 (one pair, in ir_datasets' languages)",
+    )
     ev.add_argument("--qrels", help="a TREC qrels file, to evaluate --run against")
     ev.add_argument("--pairs", help="comma-separated Q-D pairs of the dataset, e.g. de-en,en-de,ar-xx")
     ev.add_argument("--setting", choices=["moir", "clir", "mlir"], help="keep only the pairs of one setting")
@@ -95,13 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
         default="pair-means",
         help="test setting averages on per-pair means (default) or on per-query scores pooled over the pairs (slower)",
     )
+    cp.add_argument(
+        "--common-pairs",
+        action="store_true",
+        help="compare only the pairs every system holds (default: every pair any system holds; a system without one has an empty cell)",
+    )
     cp.add_argument("--format", choices=["markdown", "latex", "csv", "html", "json"], default="markdown")
+    cp.add_argument(
+        "--display-names", metavar="SYS=NAME,...|FILE.tsv",
+        help="the names tables print, e.g. 'bm25=BM25,e5=mE5 small', or a TSV file of SYSTEM<TAB>NAME lines (every format)",
+    )
+    cp.add_argument("--caption", metavar="TEXT", help="latex, markdown, html: plain text opening the caption (latex) or the legend")
+    cp.add_argument("--label", metavar="LABEL", help="latex: the tables' \\label (default tab:DATASET-MEASURE; -MEASURE is added where there are several)")
+    cp.add_argument("--siunitx", action="store_true", help="latex: numeric columns as siunitx S columns, aligned on the decimal marker")
     cp.add_argument("--output", metavar="FILE", help="write the table here (atomically) instead of printing it")
     cp.add_argument("--matrix", metavar="SYS[:OTHER]", help="also print a query-language x document-language matrix of SYS (or SYS - OTHER)")
     cp.add_argument("--heatmap", metavar="FILE.png", help="with --matrix: draw it as a heatmap PNG (one file per measure)")
     cp.add_argument("--submissions", dest="submissions_dir", default="submissions", help="where submission names are looked up (default: ./submissions)")
     cp.add_argument("--data-dir", help="data directory, to check the submissions' query ids against their datasets (default: $HARNESS_DATA_DIR, else ./data)")
-    cp.add_argument("--quiet", action="store_true", help="no progress bar")
+    cp.add_argument("--quiet", action="store_true", help="no progress bars")
     cp.set_defaults(command="compare")
 
     sb = commands.add_parser(
@@ -180,12 +200,51 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--format", choices=["table", "json"], default="table")
     cs.set_defaults(command="codeswitch")
 
-    ds = commands.add_parser("datasets", help="list registered datasets, their pairs, measures and where data is expected")
+    ex = commands.add_parser(
+        "export",
+        help="write one pair's topics, qrels and documents for pyserini, trec_eval, ir_datasets and PyTerrier",
+        description="Writes OUT/topics.tsv, topics.trec, qrels.txt, docs.tsv and jsonl/LANG/docs.jsonl (pyserini's JsonCollection) "
+        "with the harness's ids and each document's language, plus manifest.json (counts, and the pyserini commands that "
+        "reproduce `harness eval --model bm25`) and README.md. Written atomically; OUT must be new or empty.",
+    )
+    ex.add_argument("pair", metavar="DATASET/Q-D", help="one pair, e.g. xquad-r/de-en, or xquad-r/de-xx for the multilingual pool")
+    ex.add_argument("--out", required=True, metavar="DIR", help="the folder to write (new or empty)")
+    ex.add_argument(
+        "--dataset-option", action="append", default=[], metavar="KEY=VALUE",
+        help="how the pair is built, as for eval (repeatable), e.g. candidate_text=sentence+context",
+    )
+    ex.add_argument("--data-dir", help="data directory (default: $HARNESS_DATA_DIR, else ./data)")
+    ex.add_argument("--download", action="store_true", help="fetch missing official data files (checksum-verified) into the data directory")
+    ex.add_argument("--force", action="store_true", help="replace an earlier export in --out (never a folder that holds anything else)")
+    ex.add_argument("--quiet", action="store_true", help="no progress bars")
+    ex.set_defaults(command="export")
+
+    rp = commands.add_parser(
+        "reproduce",
+        help="re-run the commands behind a submission's stored scores and check them: OK, OKish or FAIL per pair",
+        description="As pyserini's reproduction pages (2CR): each stored pair's command (from meta.json) is re-run into a scratch "
+        "submissions folder (never the real one) and every stored measure compared: OK when identical, OKish within --tolerance, "
+        "FAIL otherwise or when the re-run fails; SKIP where no command is known (an external run). Exit status 1 on any FAIL "
+        "(and, with --strict, any SKIP), else 0.",
+    )
+    rp.add_argument("name", metavar="NAME", help="a submission (a folder of --submissions) or a path to a submission folder")
+    rp.add_argument("--pairs", help="comma-separated pairs to re-run, DATASET/Q-D, or Q-D for that pair of every dataset held (default: all)")
+    rp.add_argument("--submissions", default="submissions", help="where NAME is looked up (default: ./submissions)")
+    rp.add_argument("--data-dir", help="data directory of the re-runs (default: the one each command gives, read from here, else its default)")
+    rp.add_argument("--tolerance", type=float, default=5e-4, help="the largest absolute difference still OKish (default 5e-4)")
+    rp.add_argument("--scratch", metavar="DIR", help="an existing folder to keep the re-runs in (default: a temporary folder, removed)")
+    rp.add_argument("--fresh-cache", action="store_true", help="build indexes, embeddings and trained models again under the scratch folder (default: reuse the harness cache)")
+    rp.add_argument("--strict", action="store_true", help="a pair whose command is unknown (SKIP) fails the check too")
+    rp.add_argument("--format", choices=["text", "json"], default="text")
+    rp.add_argument("--quiet", action="store_true", help="no progress lines from the re-runs")
+    rp.set_defaults(command="reproduce")
+
+    ds = commands.add_parser("datasets", help="list registered datasets (installed plugins' included), their pairs, measures and where data is expected")
     ds.add_argument("--data-dir", help="the data directory whose expected locations are listed (default: $HARNESS_DATA_DIR, else ./data)")
     ds.add_argument("--format", choices=["table", "json"], default="table")
     ds.set_defaults(command="datasets")
 
-    md = commands.add_parser("models", help="list registered model adapters and their parameters")
+    md = commands.add_parser("models", help="list registered model adapters (installed plugins' included) and their parameters")
     md.add_argument("name", nargs="?", help="one model: every parameter with its type, default and meaning")
     md.add_argument("--format", choices=["table", "json"], default="table")
     md.set_defaults(command="models")

@@ -5,7 +5,7 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 
 def default_name(model: str, params: Mapping[str, Any] | None) -> str:
@@ -35,6 +35,14 @@ def api_command(
         for key, value in (values or {}).items():
             parts += [flag, f"{key}={value}"]
     return shlex.join(parts)
+
+
+@overload
+def comma_joined(value: None) -> None: ...
+
+
+@overload
+def comma_joined(value: str | Sequence[str]) -> str: ...
 
 
 def comma_joined(value: str | Sequence[str] | None) -> str | None:

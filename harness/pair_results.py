@@ -2,7 +2,7 @@
 against the pair it claims to answer, the evaluation, and the record a submission keeps."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
@@ -63,11 +63,10 @@ def pair_record(
     )
 
 
-def check_run_queries(run, task, path) -> None:
-    """A run for a registered pair must only hold that pair's queries: anything else is a wrong file."""
+def check_run_queries(run, task, where: Callable[[str], str]) -> None:
+    """A run for a registered pair must only hold that pair's queries: anything else is a wrong file.
+    ``where(query_id)`` starts the message with where the query first appears (``file:line``)."""
     import numpy as np
-
-    from harness.evaluation.trec import first_line_of_query
 
     known = {query.query_id for query in task.queries}
     unknown = set(np.unique(run.query_ids).tolist()) - known
@@ -75,7 +74,7 @@ def check_run_queries(run, task, path) -> None:
         first = run.query_ids[int(np.flatnonzero(np.isin(run.query_ids, list(unknown)))[0])]
         example = min(known) if known else ""
         raise HarnessError(
-            f"{path}:{first_line_of_query(path, first)}: query id {first!r} is not a query of {task.pair} "
+            f"{where(first)}: query id {first!r} is not a query of {task.pair} "
             f"(expected ids like {example!r}; {len(unknown)} unknown query ids in all)"
         )
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness import __version__
 from harness.atomic import atomic_write_text, stale_temporaries
 from harness.confined import MEGABYTE, decode_utf8, read_confined
 from harness.errors import HarnessError
 from harness.folder_lock import folder_lock
 from harness.per_query import PerQueryTable, per_query_text, read_per_query, read_per_query_table, write_per_query
+from harness.source_revision import harness_source
 
 if TYPE_CHECKING:  # importing the datasets package loads every dataset module: too slow for `harness eval --run`
     from harness.datasets.pairs import PairId
@@ -111,7 +111,7 @@ class Submission:
         meta = {
             "format_version": FORMAT_VERSION,
             "name": name,
-            "harness_version": __version__,
+            **harness_source(),
             "created": _now(),
             "command": command,
             "commands": [],
@@ -182,7 +182,7 @@ class Submission:
                 write_run(run, folder / RUN_FILE, tag=self.name)
             if not unchanged:
                 atomic_write_text(folder / PER_QUERY_FILE, text)
-                meta["pairs"][str(pair)] = record.to_dict()
+                meta["pairs"][str(pair)] = {**record.to_dict(), **self._provenance()}
                 meta["updated"] = _now()
                 self._note_command(meta)
             if annotate is not None:
@@ -236,6 +236,10 @@ class Submission:
                 f"{self.root / META_FILE}: submission {self.name!r} was made by a different system or parameters; "
                 "choose another --name, or delete that folder"
             )
+
+    def _provenance(self) -> dict[str, Any]:
+        """What a pair record says of the call that stored it: the command, and the harness's version and commit."""
+        return {**({"command": self.command} if self.command is not None else {}), **harness_source()}
 
     def _note_command(self, meta: dict[str, Any]) -> None:
         if self.command is None:

@@ -41,16 +41,22 @@ NO_VISIBLE_EFFECT: dict[tuple[str, str, str], str] = {
     ("*", "*", "--quiet"): "it only hides progress bars (stderr, timing-dependent)",
     ("eval", "*", "--download"): "the tree's data is present: nothing to fetch",
     ("submit", "*", "--download"): "the tree's data is present: nothing to fetch",
+    ("export", "*", "--download"): "the tree's data is present: nothing to fetch",
+    ("export", "*", "--force"): "nothing to replace in a fresh --out (tests/test_export.py replaces an earlier export)",
     ("eval", "model-pair", "--data-dir"): "the submission already holds the pair: it is resumed, no data is read",
     ("eval", "model-dataset", "--force"): "nothing is stored under the fresh name (model-pair redoes a stored pair)",
     ("eval", "run-dataset", "--force"): "no stored pair to replace, and the run's documents are in the collection",
     ("submit", "*", "--force"): "no stored pair to replace (test_submit_force_replaces_a_stored_pair)",
     ("compare", "*", "--all-pairs"): "it is the default, spelled out",
+    ("compare", "*", "--common-pairs"): "bm25 and sys-b hold the same pairs (tests/test_compare_union.py shows its effect)",
     ("compare", "*", "--data-dir"): "it checks query ids, which are the same in data2",
     ("validate", "*", "--data-dir"): "it checks query ids, which are the same in data2",
     ("leaderboard", "*", "--data-dir"): "it checks query ids and counts queries, the same in data2",
 }
-NEVER_ACCEPTED_HERE = {("eval", "--backbone"): "only neural adapters take a backbone (tests/test_neural_*.py)"}
+NEVER_ACCEPTED_HERE = {
+    ("eval", "--backbone"): "only neural adapters take a backbone (tests/test_neural_*.py)",
+    ("reproduce", "--strict"): "the matrix's submission is an external run, every pair a SKIP, which --strict fails by design (tests/test_reproduce.py)",
+}
 
 
 CASES = list(generate())

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import csv
+import importlib.abc
+import importlib.util
 import io
 import math
 import re
-import importlib.abc
-import importlib.util
 import sys
 import xml.etree.ElementTree as ElementTree
 from types import SimpleNamespace
@@ -18,14 +18,20 @@ from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.report import comparison_formats, comparison_tables
 from harness.report import pair_matrix as pair_matrix_module
+from harness.report.comparison_report import ComparisonReport
 from harness.report.comparison_tables import letter, measure_tables
 from harness.report.pair_matrix import pair_matrix
-from harness.stats import compare_submissions
+from harness.stats import compare_submissions as compare_stats
 from harness.submissions import PairRecord, Submission
 
 N = 50
 # de-en is CLIR's only pair (no en-de), so the pair matrix has a blank cell and CLIR no mean column
 PAIRS = ("toy/de-de", "toy/en-en", "toy/de-en", "toy/de-xx", "toy/en-xx")
+
+
+def compare_submissions(*args, **kwargs) -> ComparisonReport:
+    """The comparison with its tables, as :func:`harness.compare` returns it."""
+    return ComparisonReport(compare_stats(*args, **kwargs))
 
 
 def make_submission(
@@ -205,7 +211,10 @@ def test_latex_is_booktabs_with_grouped_headers_escaped_names_and_marks(baseline
     for line in latex.splitlines():
         if line.startswith(("base", "k1")):
             assert line.count(" & ") in (7, 3) and line.endswith(r" \\")
-    assert all(line.startswith("%") for line in latex.strip().split("\n\n")[-1].splitlines())
+    # the legend is each table's caption (no comment lines to paste), the label from dataset and measure
+    assert latex.count(r"\begin{table}") == 2 and latex.count(r"\caption[{AP on toy}]{AP on toy. Bold: the best value") == 1
+    assert r"\label{tab:toy-ap}" in latex and r"\label{tab:toy-rankdistance}" in latex
+    assert sum(line.startswith("%") for line in latex.splitlines()) == 1  # the packages it needs
 
 
 def test_latex_all_pairs_letters_are_text_superscripts(all_pairs):

@@ -15,9 +15,16 @@ from harness import api
 from harness.cli import main
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
-from harness.stats import compare_submissions, randomization_p, t_test_p
+from harness.report.comparison_report import ComparisonReport
+from harness.stats import compare_submissions as compare_stats
+from harness.stats import randomization_p, t_test_p
 from harness.stats.corrections import holm
 from harness.submissions import PairRecord, Submission
+
+
+def compare_submissions(*args, **kwargs) -> ComparisonReport:
+    """The comparison with its tables, as :func:`harness.compare` returns it."""
+    return ComparisonReport(compare_stats(*args, **kwargs))
 
 
 def make_submission(root, name: str, scores: dict[str, dict[str, dict[str, float]]]) -> Submission:
@@ -164,12 +171,17 @@ def test_values_are_own_means_and_each_test_uses_the_queries_its_two_systems_hol
     assert {row["n"] for row in csv.DictReader(io.StringIO(compare_submissions(subs, baseline="a", test="t").to_csv())) if row["column"] == "de-en" and row["n"]} == {"57"}
 
 
-def test_systems_on_different_pairs_are_compared_on_the_pairs_they_share(tmp_path):
+def test_common_pairs_compares_systems_on_different_pairs_on_the_pairs_they_share(tmp_path):
     a = make_submission(tmp_path, "a", toy_scores(1))
     b = make_submission(tmp_path, "b", toy_scores(2, pairs=("xquad-r/de-de", "xquad-r/en-en")))
-    comparison = compare_submissions([a, b], test="t")
+    comparison = compare_submissions([a, b], test="t", common_pairs=True)
     assert [c.key for c in comparison.columns] == ["xquad-r/de-de", "xquad-r/en-en", "xquad-r/moir-mean"]
     assert any(note.startswith("a: 1 pair(s) not held by every system left out (xquad-r/de-en)") for note in comparison.notes)
+    assert comparison.protocol["pairs"].startswith("common")
+    union = compare_submissions([a, b], test="t")  # the default: every pair, de-en's b cell empty and untested
+    assert [c.key for c in union.columns] == ["xquad-r/de-de", "xquad-r/en-en", "xquad-r/moir-mean", "xquad-r/de-en"]
+    assert union.value("b", "AP", "xquad-r/de-en") is not None and np.isnan(union.value("b", "AP", "xquad-r/de-en"))
+    assert union.test("a", "b", "AP", "xquad-r/de-en") is None
 
 
 def test_equivalence_is_reported_with_a_margin(three):

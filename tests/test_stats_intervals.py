@@ -264,7 +264,7 @@ def test_a_randomization_compare_does_not_import_scipy(tmp_path):
     code = (
         "import sys; from harness.stats import compare_submissions; from harness.submissions import Submission\n"
         f"c = compare_submissions([Submission.load({str(tmp_path / 'a')!r}), Submission.load({str(tmp_path / 'b')!r})], resamples=100)\n"
-        "c.to_markdown(); print(len(c.tests), sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+        "from harness.report.comparison_report import ComparisonReport; ComparisonReport(c).to_markdown(); print(len(c.tests), sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["3", "[]"]

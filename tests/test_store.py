@@ -143,10 +143,10 @@ def test_rerunning_committed_pairs_whose_runs_are_missing_changes_no_tracked_fil
 @pytest.mark.realdata
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_evaluation_ends_with_one_line_and_a_valid_store(real_data_dir, java_runtime, tmp_path, monkeypatch, capsys, signum):
-    import harness.api
+    import harness.model_evaluation
 
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
-    real_evaluate = harness.api.evaluate_task
+    real_evaluate = harness.model_evaluation.evaluate_task
     calls = []
 
     def interrupted_at_the_second_pair(*args, **kwargs):
@@ -155,7 +155,7 @@ def test_an_interrupted_evaluation_ends_with_one_line_and_a_valid_store(real_dat
             os.kill(os.getpid(), signum)  # delivered to this process, as Ctrl-C or `kill` would
         return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(harness.api, "evaluate_task", interrupted_at_the_second_pair)
+    monkeypatch.setattr(harness.model_evaluation, "evaluate_task", interrupted_at_the_second_pair)
     # A shell starts background jobs (CI runners too) with SIGINT ignored, and Python keeps it so;
     # a terminal's Ctrl-C reaches a process whose SIGINT raises KeyboardInterrupt, as restored here.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)

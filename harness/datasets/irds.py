@@ -9,9 +9,10 @@ asking for another one later is an error rather than a silent mix of two caches.
 empty folders out of a data directory that does not opt in.
 
 Missing files: without ``download`` a loader checks the files it needs (paths from ir_datasets'
-own ``etc/downloads.json``) before touching ir_datasets and names the first missing one and
-where to put it; with ``download`` ir_datasets fetches them, and a failure (offline:
-``requests.ConnectionError``) becomes the same one-line :class:`HarnessError`.
+own ``etc/downloads.json``; for any ``irds:`` id, from ir_datasets' objects, :mod:`.irds_files`)
+before reading and names the first missing one and where to put it; with ``download``
+ir_datasets fetches them, and a failure (offline: ``requests.ConnectionError``) becomes the same
+one-line :class:`HarnessError`.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from harness.datasets.records import Document
 from harness.errors import HarnessError
@@ -84,12 +85,30 @@ def download_entries(dataset: str) -> dict[str, dict[str, Any]]:
     return _package_json("downloads.json")[dataset]
 
 
+def known_ids() -> set[str]:
+    """The ids in ir_datasets' ``etc/metadata.json``: all but those made on demand from patterns (clirmatrix's)."""
+    return set(_package_json("metadata.json"))
+
+
+def home_is_pinned() -> bool:
+    """True when ``$IR_DATASETS_HOME`` was set before the harness started: every data directory then shares it."""
+    return bool(_USER_HOME)
+
+
 def count(dataset_id: str, kind: str) -> int | None:
     """A count from ir_datasets' ``etc/metadata.json`` (e.g. ``docs`` of ``mmarco/v2/de``), or None."""
     entry = _package_json("metadata.json").get(dataset_id, {}).get(kind, {})
     if "_ref" in entry:
         return count(entry["_ref"], kind)
     return entry.get("count")
+
+
+class RequiredFile(Protocol):
+    """A file a loader needs: a :class:`CacheFile`, or one found in ir_datasets' own objects (:mod:`.irds_files`)."""
+
+    def present(self, home: Path) -> bool: ...
+
+    def describe(self, home: Path) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -131,7 +150,7 @@ class CacheFile:
         return f"put {name} ({entry.get('url', 'see ir_datasets docs')}) at {self.download_path(home)}"
 
 
-def missing_message(what: str, files: Sequence[CacheFile], home: Path) -> str | None:
+def missing_message(what: str, files: Sequence[RequiredFile], home: Path) -> str | None:
     """One line naming the first missing file of ``files`` and where it goes, or None if all are there."""
     missing = [f for f in files if not f.present(home)]
     if not missing:
@@ -140,7 +159,7 @@ def missing_message(what: str, files: Sequence[CacheFile], home: Path) -> str | 
     return f"{what}: data not in the ir_datasets cache {home}: {missing[0].describe(home)}{more}"
 
 
-def require(what: str, files: Sequence[CacheFile], data_dir: Path) -> None:
+def require(what: str, files: Sequence[RequiredFile], data_dir: Path) -> None:
     """Raise a one-line :class:`HarnessError` if a file of ``files`` is missing from the cache."""
     message = missing_message(what, files, home_for(data_dir))
     if message:
@@ -148,7 +167,7 @@ def require(what: str, files: Sequence[CacheFile], data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def download_errors(what: str, files: Sequence[CacheFile], data_dir: Path) -> Iterator[None]:
+def download_errors(what: str, files: Sequence[RequiredFile], data_dir: Path) -> Iterator[None]:
     """Turn ir_datasets' failure to fetch a missing file (offline: ConnectionError) into one line."""
     try:
         yield
@@ -156,8 +175,12 @@ def download_errors(what: str, files: Sequence[CacheFile], data_dir: Path) -> It
         message = missing_message(what, files, home_for(data_dir))
         if message is None:
             raise
-        reason = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}" if str(error) else type(error).__name__
-        raise HarnessError(f"{message} (download failed: {reason})") from None
+        raise HarnessError(f"{message} (download failed: {reason(error)})") from None
+
+
+def reason(error: BaseException) -> str:
+    """An exception as a short phrase for a one-line message: its type and the first line of its text."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}" if str(error) else type(error).__name__
 
 
 def qrels_of(ds: Any) -> dict[str, dict[str, int]]:
@@ -177,7 +200,7 @@ class Access:
         self.download = download
 
     @contextlib.contextmanager
-    def open(self, dataset_id: str, files: Sequence[CacheFile]) -> Iterator[Any]:
+    def open(self, dataset_id: str, files: Sequence[RequiredFile]) -> Iterator[Any]:
         """The ir_datasets dataset ``dataset_id``, with its needed ``files`` checked or fetched."""
         if not self.download:
             require(self.what, files, self.data_dir)
@@ -185,14 +208,14 @@ class Access:
         with download_errors(self.what, files, self.data_dir):
             yield module.load(dataset_id)
 
-    def iter_documents(self, dataset_id: str, files: Sequence[CacheFile], lang: str, text: Callable[[Any], str]) -> Iterator[Document]:
+    def iter_documents(self, dataset_id: str, files: Sequence[RequiredFile], lang: str, text: Callable[[Any], str]) -> Iterator[Document]:
         """Every document of ``dataset_id`` as a harness :class:`Document` in ``lang``."""
         with self.open(dataset_id, files) as ds:
             for doc in ds.docs_iter():
                 yield Document(doc.doc_id, text(doc), lang)
 
     def get_documents(
-        self, dataset_id: str, files: Sequence[CacheFile], lang: str, doc_ids: Iterable[str], text: Callable[[Any], str]
+        self, dataset_id: str, files: Sequence[RequiredFile], lang: str, doc_ids: Iterable[str], text: Callable[[Any], str]
     ) -> dict[str, Document]:
         """The documents with these ids, through ir_datasets' docstore (built on first use)."""
         asked = set(doc_ids)

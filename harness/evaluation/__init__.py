@@ -5,7 +5,9 @@
     result.aggregate["nDCG@10"], result.per_query["AP"]["q1"], result.ties, result.semantics
 
 A file of any size, in bounded memory: ``evaluate_run_file("big.run.gz", qrels, "AP")``; a
-dense ranker's scores without rows: ``evaluate(ScoreMatrix(query_ids, doc_ids, scores), qrels, "AP")``.
+dense ranker's scores without rows: ``evaluate(ScoreMatrix(query_ids, doc_ids, scores), qrels, "AP")``;
+a pandas DataFrame (ir-measures' or PyTerrier's columns) or a dict ``{query_id: {doc_id: score}}``,
+checked as a file is: ``evaluate(run_from_frame(frame), qrels, "AP")``, ``run_from_dict(scores)``.
 
 The numbers are trec_eval 10.0's; ``evaluate(..., compat="trec_eval-9.0.8")`` gives those of
 trec_eval 9.0.8 and pytrec_eval (ir-measures) instead (see :mod:`harness.evaluation.compat`).
@@ -14,6 +16,7 @@ from harness.evaluation.compat import COMPAT_MODES, normalize_compat
 from harness.evaluation.evaluator import Evaluation, evaluate
 from harness.evaluation.measures import Measure, parse_measure, parse_measures
 from harness.evaluation.run import Run
+from harness.evaluation.run_inputs import run_from_dict, run_from_frame
 from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.streaming import evaluate_run_file
 from harness.evaluation.trec import read_qrels, read_run, write_run
@@ -31,5 +34,7 @@ __all__ = [
     "parse_measures",
     "read_qrels",
     "read_run",
+    "run_from_dict",
+    "run_from_frame",
     "write_run",
 ]

@@ -39,7 +39,7 @@ _NON_FINITE = re.compile(r"[+-]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 _FIELD_SEPARATOR = re.compile(r"[ \t]+")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
 _UNWRITABLE = re.compile(r"\s|\A\Z")
-_UNWRITABLE_JOINED = re.compile(r"[^\S\n]|\n\n|\A\n|\n\Z|\A\Z")
+_ID_CHUNK = 100_000  # ids checked at once for whitespace
 # Files up to this size go straight to the line parser: it reads them faster than the columnar
 # readers start (arrow's conversions to numpy import pandas).
 SMALL_FILE_BYTES = 256 << 10
@@ -259,16 +259,25 @@ def _objects(values: list[str]) -> np.ndarray:
     return array
 
 
+def first_unwritable(ids: np.ndarray) -> int | None:
+    """The position of the first id (of a numpy array of str) that would not read back from a run
+    file as one field (empty, or holding whitespace); ``None`` when every id would."""
+    listed = ids.tolist()
+    # The joined ids split at whitespace (str.isspace, as the regex's \s) come back unchanged only where
+    # none is empty or holds any: C speed, three times faster than a regex over the joined text; by
+    # chunks, to bound the memory the split's strings take. A per-id loop only runs to find the culprit.
+    for start in range(0, len(listed), _ID_CHUNK):
+        chunk = listed[start : start + _ID_CHUNK]
+        if "\n".join(chunk).split() != chunk:
+            return start + next(i for i, value in enumerate(chunk) if not value or _UNWRITABLE.search(value))
+    return None
+
+
 def _check_writable(kind: str, ids: np.ndarray, path: object) -> None:
     """Refuse ids that would not read back as one field (empty, or holding whitespace)."""
-    if not len(ids):
-        return
-    # One regex pass over the joined ids is C speed; a per-id loop only runs to name the culprit.
-    text = "\n".join(ids.tolist())
-    if text.count("\n") == len(ids) - 1 and not _UNWRITABLE_JOINED.search(text):
-        return
-    bad = next(value for value in ids.tolist() if not value or _UNWRITABLE.search(value))
-    raise HarnessError(f"cannot write {path}: {kind} id {bad!r} is empty or contains whitespace")
+    bad = first_unwritable(ids)
+    if bad is not None:
+        raise HarnessError(f"cannot write {path}: {kind} id {ids[bad]!r} is empty or contains whitespace")
 
 
 def _write_arrow(out, query_ids, doc_ids, ranks, scores, tag: str) -> None:

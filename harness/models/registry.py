@@ -1,9 +1,10 @@
 """The model registry: declarative adapter specs, typed parameters, and the Ranker interface.
 
 An adapter is one module that defines a :class:`Ranker` subclass and a :class:`ModelSpec`;
-``harness/models/__init__.py`` registers the spec with one line. Parameters are declared, so
-``harness models`` can list them and ``get_model`` can check and coerce them (the CLI passes
-every ``--param`` value as a string).
+``harness/models/__init__.py`` registers the spec with one line, and a separate package registers
+its own through the ``harness.models`` entry point group (:mod:`harness.plugins`), read on the
+first look-up. Parameters are declared, so ``harness models`` can list them and ``get_model`` can
+check and coerce them (the CLI passes every ``--param`` value as a string).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.errors import HarnessError, did_you_mean
 from harness.extras import require_extra
+from harness.plugins import MODELS_GROUP, PluginGroup
 from harness.registry import Registry
 
 if TYPE_CHECKING:
@@ -132,6 +134,13 @@ class ModelSpec:
             name: param.coerce(given[name], self.name) if name in given else param.default for name, param in declared.items()
         }
 
+    def make(self, **params: Any) -> Ranker:
+        """A ranker of this spec with ``params`` checked against its declaration (and its extra installed)."""
+        bound = self.bind(params)
+        if self.extra is not None:
+            require_extra(self.extra, f"model {self.name!r}")
+        return self.factory(**bound)
+
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "parameters": [p.as_dict() for p in self.params]}
 
@@ -144,20 +153,27 @@ def register(spec: ModelSpec) -> ModelSpec:
     return _REGISTRY.add(spec.name, spec)
 
 
+_PLUGINS = PluginGroup(MODELS_GROUP, ModelSpec, register)
+
+
 def get_spec(name: str) -> ModelSpec:
-    """The registered spec ``name``; unknown names raise with a did-you-mean."""
+    """The registered spec ``name`` (plugins' included); unknown names raise with a did-you-mean."""
+    _PLUGINS.load()
     return _REGISTRY.get(name)
+
+
+def is_registered(name: str) -> bool:
+    """Whether ``name`` is a registered model (plugins' included)."""
+    _PLUGINS.load()
+    return name in _REGISTRY
 
 
 def get_model(name: str, **params: Any) -> Ranker:
     """A ranker of the registered model ``name`` with ``params`` checked against its declaration."""
-    spec = get_spec(name)
-    bound = spec.bind(params)
-    if spec.extra is not None:
-        require_extra(spec.extra, f"model {name!r}")
-    return spec.factory(**bound)
+    return get_spec(name).make(**params)
 
 
 def all_models() -> list[dict[str, Any]]:
-    """Every registered model for listings: name, description, parameters (name, type, default, description)."""
+    """Every registered model for listings (the harness's, then plugins'): name, description, parameters (name, type, default, description)."""
+    _PLUGINS.load()
     return [spec.as_dict() for spec in _REGISTRY]

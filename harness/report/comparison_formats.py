@@ -1,22 +1,23 @@
-"""The formats of a :class:`~harness.stats.comparison.Comparison`'s tables: markdown, LaTeX, HTML, CSV, a frame.
+"""The formats of a :class:`~harness.stats.comparison.Comparison`'s tables: markdown, HTML, CSV, a frame.
 
 Every format prints the cells :func:`~harness.report.comparison_tables.measure_tables` decides,
-decorated by its :class:`~harness.report.comparison_tables.Style`, and the same legend.
+decorated by its :class:`~harness.report.comparison_tables.Style`, and the same legend
+(:mod:`harness.report.comparison_legend`); LaTeX is :mod:`harness.report.comparison_latex`.
 """
 from __future__ import annotations
 
 import csv
 import io
 
+from harness.report.comparison_legend import legend_sentences
 from harness.report.comparison_tables import (
     HTML,
-    LATEX,
     MARKDOWN,
     PLAIN,
     TEST_FIELDS,
+    Style,
     datasets,
     group_name,
-    legend_sentences,
     measure_tables,
     measure_title,
     present_value,
@@ -42,8 +43,9 @@ def values_frame(comparison: Comparison):
     return pd.DataFrame(rows, index=index, columns=columns, dtype=float)
 
 
-def render_markdown(comparison: Comparison, digits: int = 4) -> str:
-    """A ``### MEASURE`` heading and a pipe table per measure, then the legend paragraph.
+def render_markdown(comparison: Comparison, digits: int = 4, *, caption: str | None = None) -> str:
+    """A ``### MEASURE`` heading and a pipe table per measure, then the legend paragraph (opened by
+    ``caption``, plain text, where given).
 
     Markdown has no grouped headers: a mean column reads ``MoIR mean``; pair columns are their
     ``Q-D`` labels (``DATASET/Q-D`` when the comparison spans several datasets).
@@ -64,41 +66,19 @@ def render_markdown(comparison: Comparison, digits: int = 4) -> str:
         align = ["left"] + ["right"] * len(table.columns)
         body = tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True, colalign=align)
         parts.append(f"### {MARKDOWN.escape(measure_title(table.measure))}\n\n{body}")
-    parts.append(" ".join(legend_sentences(comparison, MARKDOWN)))
+    parts.append(legend_text(comparison, MARKDOWN, caption))
     return "\n\n".join(parts) + "\n"
 
 
-def render_latex(comparison: Comparison, digits: int = 4) -> str:
-    """A booktabs ``tabular`` per measure, settings as ``\\multicolumn`` headers over ``\\cmidrule``s.
-
-    Written directly rather than through pandas' Styler, which cannot put ``\\cmidrule``s under
-    grouped column headers. The legend follows as comment lines, ready to paste into a caption.
-    Needs ``\\usepackage{booktabs,amssymb}``.
-    """
-    parts = ["% needs \\usepackage{booktabs} and \\usepackage{amssymb} (triangles); \\usepackage[T1]{fontenc} for true underscores"]
-    for table in measure_tables(comparison, digits):
-        lines = [f"\\begin{{tabular}}{{l{'r' * len(table.columns)}}}", "\\toprule"]
-        groups = setting_groups(comparison, table.columns)
-        lines.append(" & ".join([""] + [f"\\multicolumn{{{span}}}{{c}}{{{LATEX.escape(name)}}}" for name, span in groups]) + r" \\")
-        start, rules = 2, []
-        for _, span in groups:
-            rules.append(f"\\cmidrule(lr){{{start}-{start + span - 1}}}")
-            start += span
-        lines.append(" ".join(rules))
-        stub = LATEX.escape(table.measure.name) + ("" if table.measure.higher_is_better else r" ($\downarrow$)")
-        lines.append(" & ".join([stub] + [LATEX.escape(c.label) for c in table.columns]) + r" \\")
-        lines.append("\\midrule")
-        for system in table.systems:
-            cells = [LATEX.escape(row_label(comparison, system))] + [LATEX.cell(table.cell(system, c)) for c in table.columns]
-            lines.append(" & ".join(cells) + r" \\")
-        lines += ["\\bottomrule", "\\end{tabular}"]
-        parts.append("\n".join(lines))
-    parts.append("\n".join(f"% {sentence}" for sentence in legend_sentences(comparison, LATEX)))
-    return "\n\n".join(parts) + "\n"
+def legend_text(comparison: Comparison, style: Style, caption: str | None = None) -> str:
+    """The legend as one paragraph, opened by ``caption`` (plain text, escaped) where given."""
+    opening = [style.escape(caption.strip())] if caption else []
+    return " ".join(opening + legend_sentences(comparison, style))
 
 
-def render_html(comparison: Comparison, digits: int = 4) -> str:
-    """A ``<table>`` per measure (settings as ``colspan`` headers), then the legend as a ``<p>``."""
+def render_html(comparison: Comparison, digits: int = 4, *, caption: str | None = None) -> str:
+    """A ``<table>`` per measure (settings as ``colspan`` headers), then the legend as a ``<p>``
+    (opened by ``caption``, plain text, where given)."""
     parts = []
     for table in measure_tables(comparison, digits):
         groups = "".join(f'<th colspan="{span}">{HTML.escape(name)}</th>' for name, span in setting_groups(comparison, table.columns))
@@ -114,14 +94,15 @@ def render_html(comparison: Comparison, digits: int = 4) -> str:
             f'<tr><th rowspan="2">{HTML.escape(measure_title(table.measure))}</th>{groups}</tr>\n<tr>{labels}</tr>\n'
             f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
         )
-    parts.append(f'<p class="legend">{" ".join(legend_sentences(comparison, HTML))}</p>')
+    parts.append(f'<p class="legend">{legend_text(comparison, HTML, caption)}</p>')
     return "\n".join(parts) + "\n"
 
 
 def render_csv(comparison: Comparison) -> str:
-    """Tidy CSV: one row per measure, system and column, with the value at full precision, the
-    marks as printed, and (with a baseline) the test against the baseline."""
-    fields = ["measure", "system", "dataset", "setting", "column", "pairs", "value", "best", "marks"]
+    """Tidy CSV: one row per measure, system and column, with the value at full precision (empty where
+    the system does not hold the pair), the pairs it averages (``pairs_held`` of the column's ``pairs``),
+    the marks as printed, and (with a baseline) the test against the baseline."""
+    fields = ["measure", "system", "display_name", "dataset", "setting", "column", "pairs", "pairs_held", "value", "best", "marks"]
     if comparison.baseline is not None:
         fields += list(TEST_FIELDS)
     out = io.StringIO()
@@ -132,9 +113,10 @@ def render_csv(comparison: Comparison) -> str:
             for column in table.columns:
                 cell = table.cell(system, column)
                 row = {
-                    "measure": table.measure.name, "system": system, "dataset": column.dataset, "setting": column.setting,
-                    "column": column.label, "pairs": len(column.pairs), "value": "" if cell.value is None else repr(cell.value),
-                    "best": int(cell.best), "marks": PLAIN.marks_of(cell),
+                    "measure": table.measure.name, "system": system, "display_name": comparison.display(system),
+                    "dataset": column.dataset, "setting": column.setting, "column": column.label, "pairs": len(column.pairs),
+                    "pairs_held": "" if cell.value is None else comparison.pairs_of(system, table.measure.name, column.key),
+                    "value": "" if cell.value is None else repr(cell.value), "best": int(cell.best), "marks": PLAIN.marks_of(cell),
                 }
                 test = None if system == comparison.baseline or comparison.baseline is None else comparison.test(
                     system, comparison.baseline, table.measure.name, column.key
@@ -153,4 +135,4 @@ def _oriented_test(test: TestResult, system: str) -> dict[str, float | int]:
             mean_difference=-test.mean_difference, ci_low=-test.ci_high, ci_high=-test.ci_low, d_z=-test.d_z,
             wins=test.losses, losses=test.wins,
         )
-    return {k: repr(v) if isinstance(v, float) else v for k, v in values.items()}
+    return {k: repr(v) if isinstance(v, float) else int(v) if isinstance(v, bool) else v for k, v in values.items()}

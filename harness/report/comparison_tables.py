@@ -2,14 +2,18 @@
 
 One table per measure: rows are systems, columns the language pairs grouped by setting with the
 setting's mean. Every format renders the same cells: :func:`measure_tables` decides each cell's
-value text, whether it is the column's best, and its significance marks; a :class:`Style` only
-decorates them (``**x**``, ``\\textbf{x}``, ``<b>x</b>``). Columns where no system has the
-measure (``RankDistance`` outside MLIR pairs) are left out of the printed tables.
+value text, whether it is the column's best, its significance marks and, on a setting mean that
+averages fewer of the setting's pairs than the column has, how many (``3/4``); a :class:`Style`
+only decorates them (``**x**``, ``\\textbf{x}``, ``<b>x</b>``). Columns where no system has the
+measure (``RankDistance`` outside MLIR pairs) are left out of the printed tables; a system without
+a pair has an empty cell.
 
 Marks: with a baseline, ▲/▼ after a value significantly better/worse than the baseline's (after
 correction), ≈ where an equivalence margin was given and TOST finds the two equivalent. Without
 a baseline each system gets a letter (a..z, aa, ab, ...) and a value carries, as superscript, the
-letters of the systems it is significantly better than.
+letters of the systems it is significantly better than. † marks a value none of whose tests can
+be significant with the units it is tested on (a mean on few pairs: see
+:mod:`harness.stats.attainable`). Systems print under their display names.
 """
 from __future__ import annotations
 
@@ -22,12 +26,15 @@ from dataclasses import dataclass
 from harness.evaluation.measures import Measure
 from harness.stats.comparison_result import Column, Comparison, TestResult
 
-BETTER, WORSE, EQUIVALENT = "better", "worse", "equivalent"
+BETTER, WORSE, EQUIVALENT, UNREACHABLE = "better", "worse", "equivalent", "unreachable"
 SETTING_TITLES = {"moir": "MoIR", "clir": "CLIR", "mlir": "MLIR"}
 # measures on this scale (RankDistance: thousands of ranks) print with fewer decimals
 LARGE_VALUE = 100.0
 LARGE_VALUE_DECIMALS = 1
-TEST_FIELDS = ("n", "p", "p_adjusted", "mean_difference", "ci_low", "ci_high", "d_z", "wins", "ties", "losses")
+TEST_FIELDS = (
+    "n", "tested_pairs", "p", "p_adjusted", "mean_difference", "ci_low", "ci_high", "d_z", "wins", "ties", "losses", "smallest_p",
+    "can_be_significant",
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Cell:
     best: bool
     marks: tuple[str, ...]
     letters: tuple[str, ...]
+    pairs: str = ""  # "k/m" where a mean averages k of the column's m pairs
 
 
 @dataclass(frozen=True)
@@ -56,19 +64,24 @@ class MeasureTable:
 
 @dataclass(frozen=True)
 class Style:
-    """How one format writes text, bold values, marks, letters and the legend's symbols."""
+    """How one format writes text, bold values, marks, letters, pair counts and the legend's symbols."""
 
     escape: Callable[[str], str]
     bold: Callable[[str], str]
     marks: Mapping[str, str]
     superscript: Callable[[str], str]
     symbols: Mapping[str, str]
+    subscript: Callable[[str], str] = str
 
     def cell(self, cell: Cell) -> str:
-        """The cell as printed: its value (bold when best) and its marks."""
+        """The cell as printed: its value (bold when best), its pair count and its marks."""
         if not cell.text:
             return ""
-        return (self.bold(cell.text) if cell.best else cell.text) + self.marks_of(cell)
+        return (self.bold(cell.text) if cell.best else cell.text) + self.after(cell)
+
+    def after(self, cell: Cell) -> str:
+        """What follows the value: the pair count of a partial mean, then :meth:`marks_of`."""
+        return (self.subscript(cell.pairs) if cell.pairs else "") + self.marks_of(cell)
 
     def marks_of(self, cell: Cell) -> str:
         """What follows the value: triangles and the equivalence mark, or superscript letters."""
@@ -94,17 +107,21 @@ def _markdown_escape(text: str) -> str:
     return text.replace("|", r"\|")
 
 
-TEXT_MARKS = {BETTER: "▲", WORSE: "▼", EQUIVALENT: "≈"}
-TEXT_SYMBOLS = {"alpha": "α", "times": "×", "pm": "±"}
-PLAIN = Style(str, str, TEXT_MARKS, str, TEXT_SYMBOLS)
-MARKDOWN = Style(_markdown_escape, lambda s: f"**{s}**", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS)
-HTML = Style(_html_text, lambda s: f"<b>{s}</b>", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS)
+TEXT_MARKS = {BETTER: "▲", WORSE: "▼", EQUIVALENT: "≈", UNREACHABLE: "†"}
+TEXT_SYMBOLS = {"alpha": "α", "times": "×", "pm": "±", "le": "≤"}
+PLAIN = Style(str, str, TEXT_MARKS, str, TEXT_SYMBOLS, lambda s: f"[{s}]")
+MARKDOWN = Style(_markdown_escape, lambda s: f"**{s}**", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS, lambda s: f"<sub>{s}</sub>")
+HTML = Style(_html_text, lambda s: f"<b>{s}</b>", TEXT_MARKS, lambda s: f"<sup>{s}</sup>", TEXT_SYMBOLS, lambda s: f"<sub>{s}</sub>")
 LATEX = Style(
     _latex_escape,
     lambda s: f"\\textbf{{{s}}}",
-    {BETTER: r"$^{\blacktriangle}$", WORSE: r"$^{\blacktriangledown}$", EQUIVALENT: r"$^{\approx}$"},
+    {
+        BETTER: r"$^{\blacktriangle}$", WORSE: r"$^{\blacktriangledown}$", EQUIVALENT: r"$^{\approx}$",
+        UNREACHABLE: r"$^{\dagger}$",
+    },
     lambda s: f"\\textsuperscript{{{s}}}",
-    {"alpha": r"$\alpha$", "times": r"$\times$", "pm": r"$\pm$"},
+    {"alpha": r"$\alpha$", "times": r"$\times$", "pm": r"$\pm$", "le": r"$\le$"},
+    lambda s: f"\\textsubscript{{{s}}}",
 )
 
 
@@ -123,15 +140,19 @@ def measure_tables(comparison: Comparison, digits: int = 4) -> list[MeasureTable
         cells = {}
         for column in columns:
             texts = {s: format_value(values[(s, column.key)], decimals) for s in comparison.systems}
-            best = _best_text(texts, {s: values[(s, column.key)] for s in comparison.systems}, measure)
+            partial = {s: _partial(comparison, s, measure, column) if values[(s, column.key)] is not None else "" for s in comparison.systems}
+            # a mean of fewer pairs is another average: it is never the column's best
+            best = _best_text(texts, {s: values[(s, column.key)] for s in comparison.systems if not partial[s]}, measure)
             for system in comparison.systems:
                 value = values[(system, column.key)]
+                present = value is not None
                 cells[(system, column.key)] = Cell(
                     value,
                     texts[system],
-                    texts[system] == best,
-                    _baseline_marks(comparison, system, measure, column) if value is not None else (),
-                    _letters(comparison, system, measure, column, letters) if value is not None else (),
+                    texts[system] == best and not partial[system],
+                    _baseline_marks(comparison, system, measure, column) + unreachable(comparison, system, measure, column) if present else (),
+                    _letters(comparison, system, measure, column, letters) if present else (),
+                    partial[system],
                 )
         tables.append(MeasureTable(measure, columns, list(comparison.systems), cells))
     return tables
@@ -185,10 +206,11 @@ def join_letters(letters: Sequence[str]) -> str:
 
 
 def row_label(comparison: Comparison, system: str) -> str:
-    """``bm25 (baseline)`` or ``(a) bm25``; other systems by name."""
+    """``BM25 (baseline)`` or ``(a) BM25``; other systems by (display) name."""
+    name = comparison.display(system)
     if comparison.baseline is None:
-        return f"({letter(comparison.systems.index(system))}) {system}"
-    return f"{system} (baseline)" if system == comparison.baseline else system
+        return f"({letter(comparison.systems.index(system))}) {name}"
+    return f"{name} (baseline)" if system == comparison.baseline else name
 
 
 def group_name(comparison: Comparison, column: Column) -> str:
@@ -240,6 +262,24 @@ def _baseline_marks(comparison: Comparison, system: str, measure: Measure, colum
     return marks_against(comparison, system, comparison.baseline, measure, column.key)
 
 
+def tests_of(comparison: Comparison, system: str, measure: Measure, column: Column) -> list[TestResult]:
+    """The tests a value takes part in: against the baseline, or against every other system."""
+    others = [comparison.baseline] if comparison.baseline is not None else comparison.systems
+    found = [comparison.test(system, other, measure.name, column.key) for other in others if other not in (None, system)]
+    return [t for t in found if t is not None]
+
+
+def unreachable(comparison: Comparison, system: str, measure: Measure, column: Column) -> tuple[str, ...]:
+    """The † mark where a value takes part in tests and none of them can be significant."""
+    tests = tests_of(comparison, system, measure, column)
+    return (UNREACHABLE,) if tests and not any(t.can_be_significant for t in tests) else ()
+
+
+def _partial(comparison: Comparison, system: str, measure: Measure, column: Column) -> str:
+    held = comparison.pairs_of(system, measure.name, column.key)
+    return f"{held}/{len(column.pairs)}" if column.is_average and held < len(column.pairs) else ""
+
+
 def _letters(comparison: Comparison, system: str, measure: Measure, column: Column, letters: Mapping[str, str]) -> tuple[str, ...]:
     beaten = []
     for other in comparison.systems:
@@ -259,49 +299,19 @@ def setting_groups(comparison: Comparison, columns: Sequence[Column]) -> list[tu
 
 
 # ---------------------------------------------------------------------------------------------
-# the legend
-
-
-def legend_sentences(comparison: Comparison, style: Style = PLAIN) -> list[str]:
-    """What the marks mean, how they were tested and corrected, how averages are made, the queries
-    compared on, and the comparison's notes: one sentence each, in the style's markup."""
-    e, sym = style.escape, style.symbols
-    sentences = ["Bold: the best value of each column (values that print the same are all bold)."]
-    tested = significance_summary(comparison, style)
-    if comparison.baseline is not None:
-        sentences.append(
-            f"{style.marks[BETTER]}/{style.marks[WORSE]}: significantly better/worse than the baseline "
-            f"{e(comparison.baseline)} ({tested})."
-        )
-    else:
-        sentences.append(f"Superscript letters: the systems (by letter) a value is significantly better than ({tested}).")
-    margin = comparison.protocol.get("equivalence_margin")
-    if margin and comparison.baseline is not None:
-        sentences.append(
-            f"{style.marks[EQUIVALENT]}: equivalent to the baseline within {sym['pm']}{margin:g} "
-            "(TOST, two one-sided paired t-tests, adjusted by the same correction)."
-        )
-    elif margin:
-        # all-pairs tables carry no equivalence mark: a letter per equivalent system would be unreadable
-        sentences.append(
-            f"Equivalence within {sym['pm']}{margin:g} (TOST, two one-sided paired t-tests, adjusted by the same "
-            "correction) was tested for every pair of systems: see --format json (all-pairs tables carry no equivalence mark)."
-        )
-    sentences.append(e(_average_sentence(comparison)))
-    sentences.append(e(_queries_sentence(comparison)))
-    sentences += [e(note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")) for note in comparison.notes]
-    return sentences
+# the test summary (the legend: comparison_legend.py)
 
 
 def significance_summary(comparison: Comparison, style: Style = PLAIN) -> str:
     """``Fisher randomization test (sign flips), 1,000 resamples, seed 0; Holm correction over
     systems × pairs × measures (1 family of 1,251 tests); α = 0.05``."""
     protocol, sym = comparison.protocol, style.symbols
-    test = protocol["test_title"]
+    test = style.escape(protocol["test_title"])
     if protocol.get("resamples"):
         test += f", {protocol['resamples']:,} resamples, seed {protocol['seed']}"
     if protocol.get("exact_columns"):
-        test += f" (exact: every sign pattern enumerated for {len(protocol['exact_columns'])} column(s) with 2^n ≤ resamples)"
+        columns = len(protocol["exact_columns"])
+        test += f" (exact: every sign pattern enumerated for {columns} column(s) with {style.escape('2^n')} {sym['le']} resamples)"
     dimensions = f" {sym['times']} ".join(style.escape(d) for d in protocol["family"])
     sizes = sorted(protocol["families"].values())
     count = len(sizes)
@@ -310,26 +320,6 @@ def significance_summary(comparison: Comparison, style: Style = PLAIN) -> str:
         families += f"{sizes[0]:,} test{'s' if sizes[0] != 1 else ''}{' each' if count > 1 else ''}"
     else:
         families += f"{sizes[0]:,} to {sizes[-1]:,} tests"
-    correction = f"{style.escape(protocol['correction_title'])} correction over {dimensions} ({style.escape(families)})"
-    return f"{style.escape(test)}; {correction}; {sym['alpha']} = {protocol['alpha']:g}"
-
-
-def _average_sentence(comparison: Comparison) -> str:
-    how = {
-        "pair-means": "tested on the per-pair means",
-        "pooled": "tested on the per-query scores pooled over the setting's pairs",
-    }.get(comparison.protocol["average_test"], f"tested on {comparison.protocol['average_test']}")
-    return f"mean: the macro average over a setting's pairs, {how}."
-
-
-def _queries_sentence(comparison: Comparison) -> str:
-    pair_columns = {c.key for c in comparison.columns if not c.is_average}
-    tested = [t.n for t in comparison.tests if t.column in pair_columns]
-    if not tested:
-        return "No queries were compared."
-    low, high = min(tested), max(tested)
-    amount = f"{low:,}" if low == high else f"between {low:,} and {high:,} (n of each test in --format json and csv)"
-    return (
-        "Values: each system's own mean over the queries it holds. "
-        f"Every test runs on the queries its two systems both hold: {amount} per pair."
-    )
+    title = "no correction" if protocol["correction"] == "none" else f"{protocol['correction_title']} correction"
+    correction = f"{style.escape(title)} over {dimensions} ({style.escape(families)})"
+    return f"{test}; {correction}; {sym['alpha']} = {protocol['alpha']:g}"

@@ -5,7 +5,8 @@ Low level (numpy kernels over queries x comparisons matrices of per-query differ
     randomization_p(d, permutations=10_000, seed=0)   t_test_p(d)   wilcoxon_p(d)   bootstrap_p(d)
     holm(p)   bonferroni(p)   benjamini_hochberg(p)   effect_sizes(d)   tost_p(d, margin)
 
-High level: :func:`compare_submissions` -> :class:`Comparison` (tables, JSON, pair matrices).
+High level: :func:`compare_submissions` -> :class:`Comparison` (values, tests, protocol; its tables are
+:class:`harness.report.comparison_report.ComparisonReport`'s).
 """
 from harness.stats.bootstrap import bootstrap_interval, bootstrap_p
 from harness.stats.comparison import Comparison, TestResult, compare_submissions

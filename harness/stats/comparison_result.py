@@ -1,7 +1,8 @@
 """What :func:`~harness.stats.comparison.compare_submissions` returns: columns, tests, and the comparison.
 
 Values are each system's own means (over its own queries; a setting's mean is the macro average
-of its own pair values); each test runs on the queries its two systems both hold, and states n.
+of its own values on the setting's pairs it holds, and says how many); each test runs on the
+queries (a mean: the pairs) its two systems both hold, and states n.
 """
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ class TestResult:
     """One paired test: ``system`` against ``other`` on one measure and column.
 
     ``n`` units were tested: the queries both systems hold (pairs, for a ``pair-means`` average,
-    each the two systems' means over the queries both hold). ``mean_difference`` and its interval
-    are ``system - other`` on those units, in the measure's units; wins count units where
-    ``system`` is better.
+    each the two systems' means over the queries both hold), on ``tested_pairs`` language pairs
+    (a mean: the pairs of its setting both hold). ``mean_difference`` and its interval are
+    ``system - other`` on those units, in the measure's units; wins count units where ``system``
+    is better. ``smallest_p`` is the smallest p the test can give on n units;
+    ``can_be_significant`` whether that p, adjusted like the family's, is below alpha.
     """
 
     system: str
@@ -59,6 +62,9 @@ class TestResult:
     tost_p: float | None = None
     tost_p_adjusted: float | None = None
     equivalent: bool | None = None
+    tested_pairs: int = 1
+    smallest_p: float = 0.0
+    can_be_significant: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {key: plain(value) for key, value in self.__dict__.items()}
@@ -77,6 +83,8 @@ class Comparison:
     protocol: dict[str, Any]
     queries: dict[str, dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    pairs_averaged: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    display_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
@@ -87,13 +95,23 @@ class Comparison:
         average of its own pair values), or None where not measured."""
         return self.values.get((system, measure, column))
 
+    def pairs_of(self, system: str, measure: str, column: str) -> int:
+        """How many pairs the system's value of a column averages (0 where it holds none of them)."""
+        return self.pairs_averaged.get((system, measure, column), 0)
+
+    def display(self, system: str) -> str:
+        """The name a table prints for a system: its display name, else its own."""
+        return self.display_names.get(system, system)
+
     def test(self, system: str, other: str, measure: str, column: str) -> TestResult | None:
         """The test of ``system`` against ``other`` (either order) on a measure and column, if one was run."""
         return self._by_cell.get((system, other, measure, column)) or self._by_cell.get((other, system, measure, column))
 
     def best(self, measure: str, column: str) -> set[str]:
-        """The systems with the best value of a column (ties included), in the measure's direction."""
-        scored = {s: self.value(s, measure, column) for s in self.systems}
+        """The systems with the best value of a column (ties included), in the measure's direction; a
+        mean of fewer pairs than the column's is another average, never the best."""
+        pairs = len(next(c for c in self.columns if c.key == column).pairs)
+        scored = {s: self.value(s, measure, column) for s in self.systems if self.pairs_of(s, measure, column) == pairs}
         scored = {s: v for s, v in scored.items() if v is not None and not np.isnan(v)}
         if not scored:
             return set()
@@ -104,37 +122,11 @@ class Comparison:
     def measure(self, name: str) -> Measure:
         return next(m for m in self.measures if m.name == name)
 
-    def to_frame(self):
-        """Values as a pandas DataFrame: rows (measure, system), columns (setting group, column label)."""
-        from harness.report.comparison_formats import values_frame
-
-        return values_frame(self)
-
     def tests_frame(self):
         """Every test as one row of a pandas DataFrame (raw and adjusted p, effects, counts)."""
         import pandas as pd
 
         return pd.DataFrame([t.to_dict() for t in self.tests])
-
-    def to_markdown(self, digits: int = 4) -> str:
-        from harness.report.comparison_formats import render_markdown
-
-        return render_markdown(self, digits)
-
-    def to_latex(self, digits: int = 4) -> str:
-        from harness.report.comparison_formats import render_latex
-
-        return render_latex(self, digits)
-
-    def to_html(self, digits: int = 4) -> str:
-        from harness.report.comparison_formats import render_html
-
-        return render_html(self, digits)
-
-    def to_csv(self) -> str:
-        from harness.report.comparison_formats import render_csv
-
-        return render_csv(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything: protocol, systems, columns, values, every test with raw and adjusted p."""
@@ -145,24 +137,14 @@ class Comparison:
             "measures": [m.name for m in self.measures],
             "columns": [{"key": c.key, "dataset": c.dataset, "setting": c.setting, "label": c.label, "pairs": list(c.pairs)} for c in self.columns],
             "queries": self.queries,
+            "display_names": self.display_names,
             "values": [
-                {"system": s, "measure": m, "column": c, "value": plain(v)} for (s, m, c), v in self.values.items()
+                {"system": s, "measure": m, "column": c, "value": plain(v), "pairs": self.pairs_of(s, m, c)}
+                for (s, m, c), v in self.values.items()
             ],
             "tests": [t.to_dict() for t in self.tests],
             "notes": self.notes,
         }
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def pair_matrix(self, system: str, measure: str | None = None, other: str | None = None, *, dataset: str | None = None):
-        """A query-language x document-language view of one system's values (marked against the
-        baseline), or of ``system - other`` (marked by their test); the first dataset by default."""
-        from harness.report.pair_matrix import pair_matrix
-
-        return pair_matrix(self, system, measure, other, dataset=dataset)
 
     @cached_property
     def _by_cell(self) -> dict[tuple[str, str, str, str], TestResult]:

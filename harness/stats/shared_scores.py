@@ -1,4 +1,4 @@
-"""Per-query scores of the compared systems on their shared pairs, and the units of each paired test."""
+"""Per-query scores of the compared systems on their pairs, and the units of each paired test."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,56 +13,84 @@ from harness.submissions import Submission
 
 
 class SharedScores:
-    """Per-query scores of every system on every shared pair: each system's own, and for two
-    systems the queries both hold. Rows are the queries any system holds, sorted; ``masks`` says
-    who holds which (None where every system holds every query, the usual case)."""
+    """Per-query scores of every system on every compared pair: each system's own, and for two
+    systems the queries both hold. Rows are the queries any holder of the pair holds, sorted;
+    columns are every system (NaN where a system does not hold the query or the pair).
+    ``holders`` says which systems hold a pair's measure; ``masks`` who holds which query (None
+    where every holder holds every query, the usual case)."""
 
     def __init__(self, submissions: Sequence[Submission], pairs: Sequence[PairId]) -> None:
         self.names = [s.name for s in submissions]
         self.matrices: dict[tuple[str, str], np.ndarray] = {}
+        self.holders: dict[tuple[str, str], tuple[int, ...]] = {}
         self.masks: dict[str, np.ndarray | None] = {}
         self.counts: dict[str, dict[str, Any]] = {}
         self._means: dict[tuple[str, str], np.ndarray] = {}
         for pair in pairs:
-            tables = [s.per_query_table(pair) for s in submissions]
-            query_sets = [set(t.query_ids) for t in tables]
-            rows = sorted(set.union(*query_sets))
-            same = all(len(q) == len(rows) for q in query_sets)
-            self.counts[str(pair)] = {"shared": len(set.intersection(*query_sets)), "per_system": {n: len(q) for n, q in zip(self.names, query_sets)}}
-            self.masks[str(pair)] = None if same else np.array([[q in held for held in query_sets] for q in rows], dtype=bool)
-            position = {q: i for i, q in enumerate(rows)}
-            placed = [slice(None) if t.query_ids == rows else [position[q] for q in t.query_ids] for t in tables]
-            for measure in set.intersection(*(set(t.measures) for t in tables)):
-                matrix = np.full((len(rows), len(tables)), np.nan)  # NaN: a query this system does not hold
-                for j, (table, where) in enumerate(zip(tables, placed)):
-                    matrix[where, j] = table.values[:, table.measures.index(measure)]
+            held = [i for i, s in enumerate(submissions) if str(pair) in s.meta["pairs"]]
+            tables = {i: submissions[i].per_query_table(pair) for i in held}
+            query_sets = {i: set(t.query_ids) for i, t in tables.items()}
+            rows = sorted(set.union(*query_sets.values()))
+            same = all(len(q) == len(rows) for q in query_sets.values())
+            self.counts[str(pair)] = {
+                "shared": len(set.intersection(*query_sets.values())),
+                "per_system": {self.names[i]: len(q) for i, q in query_sets.items()},
+            }
+            self.masks[str(pair)] = None if same else self._mask(rows, query_sets)
+            position = {q: k for k, q in enumerate(rows)}
+            placed = {i: slice(None) if t.query_ids == rows else [position[q] for q in t.query_ids] for i, t in tables.items()}
+            for measure in dict.fromkeys(m for t in tables.values() for m in t.measures):
+                who = tuple(i for i in held if measure in tables[i].measures)
+                matrix = np.full((len(rows), len(self.names)), np.nan)  # NaN: a query this system does not hold
+                for i in who:
+                    matrix[placed[i], i] = tables[i].values[:, tables[i].measures.index(measure)]
                 self.matrices[(str(pair), measure)] = matrix
+                self.holders[(str(pair), measure)] = who
+
+    def _mask(self, rows: list[str], query_sets: dict[int, set[str]]) -> np.ndarray:
+        """Rows x systems: who holds which query (False throughout for a system without the pair)."""
+        mask = np.zeros((len(rows), len(self.names)), dtype=bool)
+        for i, queries in query_sets.items():
+            mask[:, i] = [q in queries for q in rows]
+        return mask
 
     def has_column(self, column: Column, measure: str) -> bool:
-        return all((p, measure) in self.matrices for p in column.pairs)
+        """Whether any system holds the measure on a pair of the column."""
+        return any((p, measure) in self.matrices for p in column.pairs)
 
-    def units(self, column: Column, measure: str, average_test: str) -> np.ndarray | None:
-        """The units of every system side by side (units x systems), where all hold the same queries of
-        the column's pairs (else None): column ``a`` minus column ``b`` is :meth:`differences` of a and b."""
-        if any(self.masks[p] is not None for p in column.pairs):
+    def held_pairs(self, column: Column, measure: str, *systems: int) -> tuple[str, ...]:
+        """The pairs of the column on which every one of ``systems`` holds the measure."""
+        return tuple(p for p in column.pairs if all(s in self.holders.get((p, measure), ()) for s in systems))
+
+    def units(
+        self, column: Column, measure: str, average_test: str, systems: Sequence[int] | None = None, pairs: Sequence[str] | None = None
+    ) -> np.ndarray | None:
+        """The units of ``systems`` (default: all) side by side (units x systems) on ``pairs`` (default:
+        the column's), where every holder holds the same queries of those pairs (else None): column
+        ``a`` minus column ``b`` is :meth:`differences` of a and b."""
+        pairs = column.pairs if pairs is None else pairs
+        chosen = list(range(len(self.names))) if systems is None else list(systems)
+        if any(self.masks[p] is not None for p in pairs):
             return None
         if column.is_average and average_test == "pair-means":
-            return np.stack([self._column_means(p, measure) for p in column.pairs])
-        return np.concatenate([self.matrices[(p, measure)] for p in column.pairs])
+            return np.stack([self._column_means(p, measure)[chosen] for p in pairs])
+        return np.concatenate([self.matrices[(p, measure)][:, chosen] for p in pairs])
 
     def own_value(self, column: Column, measure: str, index: int) -> float:
-        """The system's own mean on a pair; on an average column, the macro average of its own pair means."""
-        means = [self._own(p, measure, index).mean() for p in column.pairs]
-        return float(np.mean(means)) if column.is_average else float(means[0])
+        """The system's own mean on a pair; on an average column, the macro average of its own means
+        over the column's pairs it holds (NaN where it holds none)."""
+        means = [self._own(p, measure, index).mean() for p in self.held_pairs(column, measure, index)]
+        return float(np.mean(means)) if means else float("nan")
 
-    def differences(self, column: Column, measure: str, a: int, b: int, average_test: str) -> np.ndarray:
-        """The units of the test of systems ``a`` and ``b``: per-query differences on the queries both
-        hold, or per pair the difference of their means over those queries (``pair-means``)."""
+    def differences(self, column: Column, measure: str, a: int, b: int, average_test: str, pairs: Sequence[str] | None = None) -> np.ndarray:
+        """The units of the test of systems ``a`` and ``b`` on ``pairs`` (default: the column's):
+        per-query differences on the queries both hold, or per pair the difference of their means
+        over those queries (``pair-means``)."""
+        pairs = column.pairs if pairs is None else pairs
         if column.is_average and average_test == "pair-means":
-            means = np.stack([self._shared_means(p, measure, a, b) for p in column.pairs])
+            means = np.stack([self._shared_means(p, measure, a, b) for p in pairs])
             return means[:, 0] - means[:, 1]
-        parts = [self._shared(p, measure, a, b) for p in column.pairs]
-        return np.concatenate([part[:, 0] - part[:, 1] for part in parts]) if column.is_average else parts[0][:, 0] - parts[0][:, 1]
+        return np.concatenate([part[:, 0] - part[:, 1] for part in (self._shared(p, measure, a, b) for p in pairs)])
 
     def _shared_means(self, pair: str, measure: str, a: int, b: int) -> np.ndarray:
         """The means of ``a`` and ``b`` over the queries both hold (where all hold the same queries,

@@ -306,7 +306,7 @@ def ranx_end_to_end(
     build_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    per_query = [ranx.evaluate(qrels, r, list(RANX_METRICS.values()), return_mean=False, **{"make_comparable": not comparable}) for r in runs]
+    per_query = [ranx.evaluate(qrels, r, list(RANX_METRICS.values()), return_mean=False, make_comparable=not comparable) for r in runs]
     first_evaluate_s = time.perf_counter() - started
 
     started = time.perf_counter()

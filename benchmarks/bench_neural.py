@@ -81,8 +81,8 @@ from harness.models import get_model  # noqa: E402
 from harness.models.backbone import DEFAULT_BACKBONE, resolve_backbone  # noqa: E402
 from harness.models.bi_encoder import BiEncoder  # noqa: E402
 from harness.models.text_batches import length_sorted_batches  # noqa: E402
-from harness.training.examples import TrainingExample  # noqa: E402
 from harness.training.data import load_training_set  # noqa: E402
+from harness.training.examples import TrainingExample  # noqa: E402
 from harness.training.loop import TrainingConfig, epoch_orders, train  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -323,9 +323,8 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
     if same_batches:
         examples = [examples[i] for i in next(epoch_orders(len(examples), seed))]
     if api == "old_fit":
-        from torch.utils.data import DataLoader
-
         from sentence_transformers.sentence_transformer.readers import InputExample
+        from torch.utils.data import DataLoader
 
         loader = DataLoader([InputExample(texts=[e.query, e.positive]) for e in examples], shuffle=not same_batches, batch_size=batch_size)
         tokens[0] = 0
@@ -337,10 +336,9 @@ def train_st(location: str, examples: list[TrainingExample], *, batch_size: int,
         extra["optimizer"] = "torch.optim.AdamW (defaults)"
     else:
         from datasets import Dataset
-        from transformers import PrinterCallback
-
         from sentence_transformers.sentence_transformer.trainer import SentenceTransformerTrainer
         from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
+        from transformers import PrinterCallback
 
         dataset = Dataset.from_dict({"anchor": [e.query for e in examples], "positive": [e.positive for e in examples]})
         with tempfile.TemporaryDirectory(prefix="bench_neural_") as output:

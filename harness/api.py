@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from harness.pair_results import check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, pair_measures, pair_record
-from harness.naming import comma_joined
 from harness.meta_fields import SUBMIT_FIELDS, nested_meta
+from harness.naming import comma_joined
 from harness.output_paths import check_output_dir, check_output_file
+from harness.pair_results import check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, pair_measures, pair_record
 from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)

@@ -34,7 +34,8 @@ def pair_measures(pairs: Sequence[PairId], measures: str | None, default_for) ->
 
 def evaluate_task(run, task, measures: Sequence[str], *, tie_break: str = "trec_eval", compat: str):
     """Evaluate ``run`` on ``task`` (the collection's ids go to measures that need the whole pool)."""
-    from harness.evaluation import evaluate as score, parse_measures
+    from harness.evaluation import evaluate as score
+    from harness.evaluation import parse_measures
 
     chosen = parse_measures(measures)
     pool = [doc.doc_id for doc in task.documents] if any(m.needs_pool for m in chosen) else None

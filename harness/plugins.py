@@ -47,7 +47,7 @@ class PluginGroup:
         for point in entry_points(group=self.group):
             try:
                 loaded = point.load()
-            except Exception as error:  # noqa: BLE001 (a broken plugin, whatever its fault, must not stop the harness)
+            except Exception as error:
                 self._warn(point, one_line(error))
                 continue
             problem = self._register(loaded, point.value)

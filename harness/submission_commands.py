@@ -123,7 +123,7 @@ class EvalCommand:
     force: bool
 
     @classmethod
-    def parse(cls, text: str) -> "EvalCommand | None":
+    def parse(cls, text: str) -> EvalCommand | None:
         """The command ``text``, or ``None`` where it is no ``harness eval --model ... --dataset ...``."""
         try:
             words = tuple(shlex.split(text))

@@ -69,7 +69,7 @@ class PairRecord:
         }
 
     @classmethod
-    def from_dict(cls, pair: str, data: Mapping[str, Any], source: object = "meta.json") -> "PairRecord":
+    def from_dict(cls, pair: str, data: Mapping[str, Any], source: object = "meta.json") -> PairRecord:
         """The record of ``pair`` as ``meta.json`` holds it; a record of the wrong shape is a
         :class:`HarnessError` (``harness validate`` names every problem of such a file)."""
         known = {"setting", "measures", "num_queries", "timings"}
@@ -101,7 +101,7 @@ class Submission:
         return self.meta["name"]
 
     @classmethod
-    def open_or_create(cls, submissions_dir: str | Path, name: str, system: Mapping[str, Any], command: str) -> "Submission":
+    def open_or_create(cls, submissions_dir: str | Path, name: str, system: Mapping[str, Any], command: str) -> Submission:
         """Open ``submissions_dir/name``, or start it; an existing one must describe the same system.
 
         Leftovers of an interrupted write (temporaries whose process is gone) are removed.
@@ -131,7 +131,7 @@ class Submission:
         return submission
 
     @classmethod
-    def load(cls, root: str | Path) -> "Submission":
+    def load(cls, root: str | Path) -> Submission:
         """Read a submission folder's ``meta.json`` (bounded, confined to the folder)."""
         root = Path(root)
         return cls(root, read_meta(root))

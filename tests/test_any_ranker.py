@@ -375,7 +375,7 @@ def test_a_protocols_candidates_reach_a_function_and_a_pyterrier_reranker(pt):
     run = PyTerrierRanker(reranker, input="candidates", batch_queries=64).rank(task, depth=task.depth, progress=False)
     assert fed[0][["qid", "docno", "doc_lang"]].values.tolist() == [["q1", "d2", "de"], ["q1", "d0", "de"]]  # "gone": not in the collection
     assert run.to_dict() == {"q1": {"d0": 2.0}} and run.metadata["depth"] == 1  # cut to the protocol's depth
-    given = CallableRanker(lambda queries, documents, candidates: {"q1": {d: 1.0 for d in candidates["q1"][:2]}}).rank(task, depth=None)
+    given = CallableRanker(lambda queries, documents, candidates: {"q1": dict.fromkeys(candidates["q1"][:2], 1.0)}).rank(task, depth=None)
     assert given.to_dict() == {"q1": {"d2": 1.0, "d0": 1.0}}
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.evaluation.arrow_arrays import blank_strings, decimal_integers, empty_strings, strings, strings_at
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.evaluation.coded_rows import CodedRows, factorize_sorted, fingerprints
 from harness.evaluation.ranking import _equal_keys_within, first_duplicate, rank_rows

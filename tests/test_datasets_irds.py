@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 # ir_datasets' names of the mMARCO v2 languages the fixture holds (Dutch is "dt"/"dutch").
 MMARCO_FILES = {"de": "german", "it": "italian", "nl": "dutch", "ru": "russian", "ar": "arabic"}
 QRELS = "100 0 2 1\n101 0 7 1\n102 0 9 1\n102 0 5 1\n103 0 1 0\n"
-RUN = {"100": range(0, 5), "101": range(3, 8), "102": range(5, 10), "103": [0, 1], "555": [1]}
+RUN = {"100": range(5), "101": range(3, 8), "102": range(5, 10), "103": [0, 1], "555": [1]}
 
 
 def write(path: Path, text: str) -> None:

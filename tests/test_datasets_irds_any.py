@@ -8,8 +8,8 @@ home at import): tests/fixtures/datasets/irds_any_steps.py.
 from __future__ import annotations
 
 import gzip
-import math
 import json
+import math
 import os
 import subprocess
 import sys

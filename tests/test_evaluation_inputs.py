@@ -71,7 +71,7 @@ def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path, kind, case):
 
 
 def test_a_utf16_file_is_not_utf8(tmp_path):
-    for kind, (read, text, name) in READERS.items():
+    for read, text, name in READERS.values():
         path = tmp_path / name
         path.write_bytes(text.decode().encode("utf-16"))
         with pytest.raises(InputFormatError, match=f"{name}:1: not UTF-8 text"):

@@ -20,8 +20,8 @@ from harness.models import get_model, get_spec
 from harness.models.hybrid_batch import PAPER_DATA, parallel_items
 from harness.training.examples import TrainingExample
 from harness.training.hybrid_sampler import Batch, sample_batches
-from harness.training.losses import hard_negative_nce, info_nce
 from harness.training.loop import PlannedBatches, TrainingConfig, epoch_orders, train
+from harness.training.losses import hard_negative_nce, info_nce
 from tests.neural_toys import build_data_dir
 
 LANGS = ("en", "es", "it", "zh")

@@ -1,6 +1,7 @@
 """The static leaderboard: pages, escaping of untrusted metadata, significance marks, rank intervals."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -79,7 +80,8 @@ def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     built = build(root, out)
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
-    return SimpleNamespace(root=root, out=out, built=built, pages=pages)
+    data = {f"data/{p.name}": p.read_text(encoding="utf-8") for p in (out / "data").iterdir()}
+    return SimpleNamespace(root=root, out=out, built=built, pages=pages, data=data)
 
 
 class Cells(HTMLParser):
@@ -199,8 +201,8 @@ def test_embedded_json_cannot_close_its_script_and_reads_back(site):
     data = json.loads(blob)
     assert EVIL_MEASURE not in [m["name"] for m in data["measures"]]  # (this fixture has no evil measure)
     assert set(data["systems"]) == set(site.built.systems)
-    s, c = len(data["systems"]), len(data["columns"])
-    assert len(data["values"][0]) == s * c and len(data["tests"][0]["p"]) == s * (s - 1) // 2 * c
+    s, c, m = len(data["systems"]), len(data["columns"]), len(data["measures"])
+    assert len(data["values"][0]) == s * c and len(base64.b64decode(data["marks"])) == -(-(s * (s - 1) // 2 * m * c) // 4)
     assert escape_json(json.dumps({"x": "</script><!--&"})) == '{"x": "\\u003c/script\\u003e\\u003c!--\\u0026"}'
 
 
@@ -217,7 +219,7 @@ def test_a_measure_name_with_markup_is_left_out_and_its_note_escaped(tmp_path):
 
 
 def test_links_are_relative_and_nothing_is_fetched(site):
-    files = set(site.pages)
+    files = set(site.pages) | set(site.data)
     for name, page in site.pages.items():
         assert "cdn" not in page.lower(), name
         assert not re.search(r"<link\b|<script[^>]*\bsrc=|@import|url\(", page), name
@@ -226,7 +228,11 @@ def test_links_are_relative_and_nothing_is_fetched(site):
                 assert name == "system-better.html"
                 continue
             assert attribute == "href" and not target.startswith(("/", "http:", "https:", "//")), (name, target)
-            assert target.split("#")[0] in files, (name, target)
+            path, _, anchor = target.partition("#")
+            if path:
+                assert path in files, (name, target)
+            else:  # a place on the same page
+                assert f'id="{anchor}"' in page, (name, target)
 
 
 def test_zero_shot_flags_follow_the_training_languages(site):

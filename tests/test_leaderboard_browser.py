@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_leaderboard import CLIR, MOIR, build, make_submission, toy_scores
+from tests.test_leaderboard_index import COMMIT, with_command
 
 SCREENSHOTS = Path(os.environ.get("HARNESS_SCREENSHOTS", Path(__file__).resolve().parent.parent / "build" / "screenshots"))
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
@@ -22,7 +23,7 @@ MARKUP_MODEL = "<i>model</i>"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("submissions")
-    make_submission(root, "bm25", toy_scores(1))
+    with_command(make_submission(root, "bm25", toy_scores(1)), "harness eval --model bm25 --dataset xquad-r --data-dir ../shared/data --quiet", COMMIT)
     make_submission(root, "better", toy_scores(2, shift=0.3), training={"languages": ["de", "en"]})
     make_submission(root, "worse", toy_scores(3, shift=-0.2))
     make_submission(root, "markup", toy_scores(4), description=MARKUP_DESCRIPTION, authors="<b>Mallory</b>")
@@ -136,7 +137,8 @@ def test_markup_in_metadata_is_shown_as_text(browser, site):
     assert browser.find_element("css selector", 'dd[data-field="authors"]').text == "<b>Mallory</b>"
     injected = browser.find_elements("css selector", "dd[data-field=description] *, dd[data-field=authors] *")
     assert injected == []  # text only: no element was made of it
-    assert browser.execute_script("return document.querySelectorAll('script').length") == 0
+    scripts = browser.execute_script("return Array.prototype.map.call(document.scripts, function (s) { return s.text; })")
+    assert len(scripts) == 1 and "var Leaderboard" in scripts[0] and "alert" not in scripts[0]  # only the site's own
     shot(browser, "leaderboard-system-markup.png")
     open_page(browser, site / "index.html")
     assert MARKUP_MODEL in browser.find_element("id", "systems").text
@@ -164,3 +166,171 @@ def test_compare_page_tests_the_chosen_pair(browser, site):
     assert browser.find_element("id", "compare-summary").text.startswith("better vs worse")
     assert console_errors(browser) == []
     shot(browser, "leaderboard-compare.png")
+
+
+PHONE = {"width": 400, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+
+
+def full_shot(browser, name: str, width: int) -> Path:
+    """A screenshot of the whole page at ``width`` CSS pixels (a phone's below 600)."""
+    metrics = {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": width < 600}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    height = min(browser.execute_script("return document.documentElement.scrollHeight"), 6000)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": height})
+    try:
+        return shot(browser, name)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def visible_rows(browser, table) -> list[str]:
+    return [row.get_attribute("data-system") for row in table.find_elements("css selector", "tbody tr") if row.is_displayed()]
+
+
+def index_view(browser) -> dict:
+    """What the index shows: the controls, the datasets and tables shown, each table's rows in order."""
+    tables = [t for t in browser.find_elements("css selector", "table.standings") if t.is_displayed()]
+    return {
+        "dataset": browser.find_element("id", "dataset-select").get_attribute("value"),
+        "measure": browser.find_element("id", "measure-select").get_attribute("value"),
+        "settings": [b.is_selected() for b in browser.find_elements("css selector", "input[data-filter-setting]")],
+        "tables": [(t.get_attribute("data-dataset"), t.get_attribute("data-measure"), t.get_attribute("data-setting"), visible_rows(browser, t)) for t in tables],
+        "marks": sum(m.is_displayed() for m in browser.find_elements("css selector", "g.mark")),
+    }
+
+
+def test_the_index_plots_each_settings_means_with_intervals(browser, site):
+    try:
+        open_page(browser, site / "index.html")
+        block = browser.find_element("css selector", 'section.dataset[data-dataset="xquad-r"] .measure-block[data-measure="AP"]')
+        svg = block.find_element("css selector", "figure.plot svg")
+        assert svg.size["width"] > 400 and svg.size["height"] > 80
+        frame = svg.rect
+        marks = block.find_elements("css selector", "g.mark")
+        ranked = sum(len(visible_rows(browser, t)) for t in block.find_elements("css selector", "table.standings"))
+        assert len(marks) == ranked == 5 + 6  # 'partial' holds every CLIR pair, not every MoIR one
+        for mark in marks:
+            box = mark.rect
+            assert box["width"] > 5 and frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+        moir = sorted((float(m.get_attribute("data-value")), m.rect["x"] + m.rect["width"] / 2) for m in marks if m.get_attribute("data-setting") == "moir")
+        assert [x for _, x in moir] == sorted(x for _, x in moir)
+        assert "partial" not in {m.get_attribute("data-system") for m in marks if m.get_attribute("data-setting") == "moir"}
+        browser.find_element("css selector", 'input[data-filter-setting="clir"]').click()
+        assert not any(m.is_displayed() for m in marks if m.get_attribute("data-setting") == "clir")
+        assert all(m.is_displayed() for m in marks if m.get_attribute("data-setting") == "moir")
+        assert console_errors(browser) == []
+        open_page(browser, site / "index.html")
+        full_shot(browser, "leaderboard-index-1400.png", 1400)
+        full_shot(browser, "leaderboard-index-400.png", 400)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_permalink_restores_the_index_view(browser, site):
+    from selenium.webdriver.support.ui import Select
+
+    open_page(browser, site / "index.html")
+    default = index_view(browser)
+    Select(browser.find_element("id", "dataset-select")).select_by_value("xquad-r")
+    Select(browser.find_element("id", "measure-select")).select_by_value("R@10")
+    browser.find_element("css selector", 'input[data-filter-setting="clir"]').click()
+    browser.find_element("css selector", 'table.standings[data-measure="R@10"][data-setting="moir"] th[data-sort="system"]').click()
+    browser.find_element("css selector", '.measure-block[data-measure="R@10"] button.more').click()
+    chosen = index_view(browser)
+    assert chosen != default and [t[:3] for t in chosen["tables"]] == [("xquad-r", "R@10", "moir")]
+    names = chosen["tables"][0][3]
+    assert names[:-1] == sorted(names[:-1]) and names[-1] == "partial"  # sorted by name; then, shown, those holding some pairs
+    url = browser.current_url
+    assert "dataset=xquad-r" in url and "measure=R%4010" in url and "off=clir" in url and "sort=system" in url and "more=1" in url
+    browser.get("about:blank")
+    browser.get(url)
+    assert index_view(browser) == chosen
+    assert console_errors(browser) == []
+
+
+def test_a_permalink_restores_the_dataset_view(browser, site):
+    from selenium.webdriver.support.ui import Select
+
+    open_page(browser, site / "dataset-xquad-r.html")
+    Select(browser.find_element("id", "measure-select")).select_by_value("R@10")
+    Select(browser.find_element("id", "lang-filter")).select_by_value("de")
+    browser.find_element("css selector", 'input[data-filter-setting="moir"]').click()
+    table = browser.find_element("id", "table-R@10")
+    table.find_element("css selector", 'th[data-kind="pair"][data-langs="de-en"]').click()
+
+    def view():
+        table = browser.find_element("id", "table-R@10")
+        heads = table.find_elements("css selector", "tr.labels th[data-key]")
+        return (
+            browser.find_element("id", "table-AP").is_displayed(), table.is_displayed(),
+            [th.get_attribute("data-key") for th in heads if th.is_displayed()],
+            visible_rows(browser, table), [th.get_attribute("aria-sort") for th in heads],
+        )
+
+    chosen = view()
+    assert chosen[2] == ["xquad-r/clir-mean", "xquad-r/de-en", "xquad-r/en-de"] and "descending" in chosen[4]
+    url = browser.current_url
+    browser.get("about:blank")
+    browser.get(url)
+    assert view() == chosen
+    assert browser.find_element("id", "lang-filter").get_attribute("value") == "de"
+    assert console_errors(browser) == []
+
+
+def test_copy_buttons_copy_the_exact_command(browser, site):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def pasted() -> str:
+        browser.execute_script("var t = document.createElement('textarea'); t.id = 'paste'; document.body.prepend(t);")
+        area = browser.find_element("id", "paste")
+        area.click()
+        area.send_keys(Keys.CONTROL, "v")
+        text = area.get_attribute("value")
+        browser.execute_script("document.getElementById('paste').remove();")
+        return text
+
+    open_page(browser, site / "system-bm25.html")
+    buttons = browser.find_elements("css selector", "table.pairs button.copy")
+    assert len(buttons) == len(MOIR + CLIR)
+    button = buttons[0]
+    expected = button.get_attribute("data-copy-text")
+    assert expected.startswith("harness eval --model bm25 --dataset xquad-r --pairs ")
+    button.click()
+    WebDriverWait(browser, 5).until(lambda _: button.get_attribute("data-copied"))
+    assert button.get_attribute("data-copied") == "clipboard" and pasted() == expected
+    # a page without the Clipboard API (an older browser) copies through a hidden text area
+    browser.execute_script("Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true});")
+    button = buttons[1]
+    button.click()
+    WebDriverWait(browser, 5).until(lambda _: button.get_attribute("data-copied"))
+    assert button.get_attribute("data-copied") == "fallback"
+    assert browser.execute_script("return document.getElementById('copy-buffer').value") == button.get_attribute("data-copy-text")
+    assert pasted() == button.get_attribute("data-copy-text") != expected
+    assert console_errors(browser) == []
+
+
+def test_nothing_scrolls_sideways_on_a_phone(browser, site):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        for page in sorted(site.glob("*.html")):
+            open_page(browser, page)
+            width, client = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert client == 400 and width <= client, page.name
+        open_page(browser, site / "dataset-xquad-r.html")
+        box = browser.find_element("css selector", "section.measure:not([hidden]) .scroll")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)  # the table scrolls in its box
+        browser.execute_script("arguments[0].scrollLeft = 300", box)
+        name = box.find_element("css selector", "tbody th[scope=row]")
+        assert abs(name.rect["x"] - box.rect["x"]) <= 2  # the system column stays
+        open_page(browser, site / "system-bm25.html")
+        command = browser.find_element("css selector", "#command .command code")
+        assert command.size["height"] > 40  # it wraps onto several lines
+        words = browser.execute_script(
+            "return Array.prototype.map.call(arguments[0].querySelectorAll('.w'), function (w) { return [w.textContent, w.getClientRects().length]; })", command
+        )
+        assert ["--dataset xquad-r", 1] in words and all(lines == 1 for _, lines in words)  # broken only between words
+        shot(browser, "leaderboard-system-400.png")
+        assert console_errors(browser) == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

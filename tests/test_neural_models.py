@@ -18,8 +18,8 @@ from harness.models.dense_ranking import rank_candidates, rank_pool
 from harness.models.embedding_cache import EmbeddingCache
 from harness.models.saved import load_model, save_model
 from harness.training.examples import TrainingExample, TrainingSet
-from harness.training.losses import binary_cross_entropy, info_nce
 from harness.training.loop import TrainingConfig, parameter_groups, resolve_precision, train
+from harness.training.losses import binary_cross_entropy, info_nce
 from harness.training.model_cache import ModelCache, model_key
 
 TEXTS = ["Where is the house?", "The house is red.", "Paris is the capital of France.", "Water", "Das Haus ist rot und der Fluss fliesst durch die Stadt."]

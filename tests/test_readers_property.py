@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from harness.codeswitch.training_file import read_training_file
 from harness.errors import HarnessError

@@ -16,13 +16,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from harness.stats import compare_submissions, randomization_p
+from harness.stats import compare_submissions, percentile, randomization_p
 from harness.stats.bootstrap import bootstrap_interval, pair_bootstrap_interval
 from harness.stats.columns import as_columns
 from harness.stats.comparison import _columns, _shared_pairs
 from harness.stats.exact_sums import exact_pairs, fraction_bits
 from harness.stats.pair_sums import FULL_PRODUCT_BELOW, PairSums
-from harness.stats import percentile
 from harness.stats.percentile import linear_quantiles
 from harness.stats.randomization import pair_randomization_p
 from harness.stats.resampling import bootstrap_count_blocks

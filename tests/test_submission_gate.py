@@ -126,7 +126,7 @@ def test_links_out_of_the_folder_or_onto_devices_and_pipes_are_refused_without_h
         per_query(folder).unlink()
         plant(per_query(folder))
         result: list[list[str]] = []
-        worker = threading.Thread(target=lambda: result.append(problems(folder)), daemon=True)
+        worker = threading.Thread(target=lambda found=result, checked=folder: found.append(problems(checked)), daemon=True)
         worker.start()
         worker.join(timeout=20)
         assert not worker.is_alive(), f"{case}: the gate hung"

@@ -36,7 +36,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def dataset(spec: str) -> IrdsDataset:
     return _dataset(ir_id)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dataset(ir_id: str) -> IrdsDataset:
     return IrdsDataset(ir_id)
 
@@ -120,7 +120,7 @@ def open_id(module: Any, ir_id: str) -> Any:
         raise HarnessError(f"irds:{ir_id}: ir_datasets could not set it up ({reason(error)})") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def stated(ir_id: str) -> Facts:
     """:class:`Facts` of ``ir_id`` before any data directory is known (see the module docstring)."""
     module = sys.modules.get("ir_datasets")

@@ -96,7 +96,7 @@ def _children(item: Any) -> Iterable[Any]:
 
 def _filled(cell: types.CellType) -> bool:
     try:
-        cell.cell_contents
+        cell.cell_contents  # noqa: B018 (reading it is the test)
     except ValueError:  # a closure variable not yet assigned
         return False
     return True

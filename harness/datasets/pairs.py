@@ -31,7 +31,7 @@ class PairId:
         return f"{self.dataset}/{self.langs}"
 
     @classmethod
-    def parse(cls, text: str, dataset: str | None = None) -> "PairId":
+    def parse(cls, text: str, dataset: str | None = None) -> PairId:
         """Parse ``DATASET/Q-D``, or ``Q-D`` when ``dataset`` is given."""
         if "/" in text:
             dataset, _, langs = text.rpartition("/")

@@ -4,9 +4,8 @@ Models see only these records (never a dataset module); evaluation sees only qre
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
 
 from harness.datasets.pairs import PairId
 
@@ -70,7 +69,7 @@ class DocumentCollection:
         return {doc.doc_id: doc for doc in self if doc.doc_id in keep}
 
     @classmethod
-    def from_documents(cls, collection_id: str, documents: Sequence[Document]) -> "DocumentCollection":
+    def from_documents(cls, collection_id: str, documents: Sequence[Document]) -> DocumentCollection:
         """A collection over documents already in memory."""
         languages = sorted({doc.lang for doc in documents})
         by_id = {doc.doc_id: doc for doc in documents}

@@ -35,7 +35,7 @@ class CodedRows:
     _doc_fingerprints: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_run(cls, run: Run) -> "CodedRows":
+    def from_run(cls, run: Run) -> CodedRows:
         query_codes, query_ids = factorize_sorted(run.query_ids)
         return cls(query_codes, query_ids, np.asarray(run.doc_ids, dtype=object), np.asarray(run.scores, dtype=np.float64), run.ranks, run.name)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.errors import HarnessError
+from harness.evaluation.coded_rows import CodedRows
 from harness.evaluation.compat import COMPAT_NOTES, DEFAULT_COMPAT, normalize_compat, ranking_scores
 from harness.evaluation.judged_rows import JudgedQueries, JudgedRanking, evaluated_queries, judge_ordered_rows
 from harness.evaluation.kernels import kernel_for
@@ -28,10 +29,9 @@ from harness.evaluation.measures import Measure, ir_provider, parse_measures
 from harness.evaluation.query_values import per_query_values
 from harness.evaluation.rank_distance import DEFINITION as RANK_DISTANCE_DEFINITION
 from harness.evaluation.rank_distance import rank_distance
-from harness.evaluation.coded_rows import CodedRows
 from harness.evaluation.ranking import TIE_ORDERS, first_duplicate, rank_rows, take_queries
-from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.run import Run
+from harness.evaluation.score_matrix import ScoreMatrix
 from harness.evaluation.trec import GRADE_MAX, GRADE_MIN
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.evaluation.kernels import RankedJudgments
 from harness.evaluation.arrow_arrays import strings, strings_at
 from harness.evaluation.coded_rows import fingerprints
+from harness.evaluation.kernels import RankedJudgments
 from harness.evaluation.ranking import offsets_from_lengths
 
 

@@ -43,7 +43,7 @@ class RankedJudgments:
     qrel_grades: np.ndarray
     judged: np.ndarray
 
-    def judged_only(self) -> "RankedJudgments":
+    def judged_only(self) -> RankedJudgments:
         """The same queries with their unjudged rows removed and the rest ranked again (trec_eval ``-J``)."""
         offsets = offsets_from_lengths(np.bincount(self.row_query[self.judged], minlength=self.num_queries))
         rank = np.arange(1, int(offsets[-1]) + 1, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))

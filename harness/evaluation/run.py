@@ -26,12 +26,12 @@ class Run:
         return len(self.scores)
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Mapping[str, float]], name: str = "") -> "Run":
+    def from_dict(cls, mapping: Mapping[str, Mapping[str, float]], name: str = "") -> Run:
         """From ``{query_id: {doc_id: score}}``."""
         return cls.from_rankings(((qid, docs.keys(), docs.values()) for qid, docs in mapping.items()), name)
 
     @classmethod
-    def from_rankings(cls, rankings: Iterable[tuple[str, Iterable[str], Iterable[float]]], name: str = "") -> "Run":
+    def from_rankings(cls, rankings: Iterable[tuple[str, Iterable[str], Iterable[float]]], name: str = "") -> Run:
         """From ``(query_id, doc_ids, scores)`` triples, one per query."""
         qids: list[str] = []
         dids: list[str] = []

@@ -63,7 +63,7 @@ def analysis_for(language: str) -> Analysis:
 
 def analyzer_table() -> dict[str, str]:
     """Every language with its own analysis, plus ``*`` for all others (the neutral fallback)."""
-    table = {"en": ENGLISH, **_language_specific(), **{lang: WHITESPACE for lang in WHITESPACE_LANGUAGES}}
+    table = {"en": ENGLISH, **_language_specific(), **dict.fromkeys(WHITESPACE_LANGUAGES, WHITESPACE)}
     return {**dict(sorted(table.items())), "*": NEUTRAL}
 
 

@@ -46,7 +46,7 @@ class BiEncoder(TransformerRanker):
         """Tokens per document where it differs from ``max_length`` (which then limits queries only)."""
 
     @classmethod
-    def from_backbone(cls, backbone: Backbone, **settings: Any) -> "BiEncoder":
+    def from_backbone(cls, backbone: Backbone, **settings: Any) -> BiEncoder:
         return cls(load_encoder(backbone), load_tokenizer(backbone), **settings)
 
     def encoding(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ class CrossEncoder(TransformerRanker):
         self.sampling = sampling
 
     @classmethod
-    def from_backbone(cls, backbone: Backbone, **settings: Any) -> "CrossEncoder":
+    def from_backbone(cls, backbone: Backbone, **settings: Any) -> CrossEncoder:
         return cls(load_scorer(backbone), load_tokenizer(backbone), **settings)
 
     def settings(self) -> dict[str, Any]:

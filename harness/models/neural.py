@@ -36,7 +36,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from harness.errors import HarnessError
 from harness.models.backbone import Backbone, resolve_backbone
 from harness.models.neural_params import (  # noqa: F401 (COMMON_PARAMS, ENCODER_PARAMS: the adapters import them from here)
-    COMMON_PARAMS, CROSS_SAMPLINGS, DEFAULT_MAX_LENGTH, ENCODER_PARAMS, OFFICIAL_NEGATIVES, TRAINING_PRESETS,
+    COMMON_PARAMS,
+    CROSS_SAMPLINGS,
+    DEFAULT_MAX_LENGTH,
+    ENCODER_PARAMS,
+    OFFICIAL_NEGATIVES,
+    TRAINING_PRESETS,
 )
 from harness.models.registry import Ranker
 

@@ -59,7 +59,7 @@ class Distiller(torch.nn.Module):
         self._ranking_batches: Iterator[list[int]] | None = None
         self._seed = seed
 
-    def train(self, mode: bool = True) -> "Distiller":
+    def train(self, mode: bool = True) -> Distiller:
         super().train(mode)
         self.teacher.eval()  # no dropout in the teacher: its states are the fixed target
         return self

@@ -50,11 +50,11 @@ class TrainingSet:
             digest.update(b"\x1e")
         return digest.hexdigest()
 
-    def with_examples(self, examples: Iterable[TrainingExample], **changes: Any) -> "TrainingSet":
+    def with_examples(self, examples: Iterable[TrainingExample], **changes: Any) -> TrainingSet:
         """A copy with other examples (e.g. code-switched), other fields changed by keyword."""
         return replace(self, examples=tuple(examples), **changes)
 
-    def subset(self, limit: int | None, seed: int) -> "TrainingSet":
+    def subset(self, limit: int | None, seed: int) -> TrainingSet:
         """``limit`` examples drawn without replacement by ``seed``, in their original order (all
         for ``None``): a cut that spans the whole set, not its first articles. The notes say so."""
         if limit is None or limit >= len(self.examples):

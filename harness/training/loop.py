@@ -146,7 +146,7 @@ class PlannedBatches(tuple):
     """Each epoch's batch sizes."""
 
     @classmethod
-    def of(cls, epochs: Sequence[Sequence[Sequence[TrainingExample]]]) -> "PlannedBatches":
+    def of(cls, epochs: Sequence[Sequence[Sequence[TrainingExample]]]) -> PlannedBatches:
         """The plan of ``epochs``, each a sequence of batches of examples."""
         plan = cls(example for epoch in epochs for batch in epoch for example in batch)
         plan.epochs = tuple(tuple(len(batch) for batch in epoch) for epoch in epochs)

@@ -18,7 +18,8 @@ in. Two families, both corrected with the chosen method:
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,12 +60,11 @@ class DatasetBoard:
     values: np.ndarray  # M x S x C: each system's own mean (a mean column: of its own pair values)
     held: np.ndarray  # S x C: queries the system holds (summed over a mean's pairs); 0 where none
     full: np.ndarray  # C: queries of the pair (summed over a mean's pairs)
-    n: np.ndarray  # M x K x C: units a test ran on (queries; pairs for a mean); 0 where untested
+    n: np.ndarray  # M x K x C (int32): units a test ran on (queries; pairs for a mean); 0 where untested
     p: np.ndarray  # M x K x C
     p_adjusted: np.ndarray  # M x K x C, all-pairs family of the column's complete systems per (column, measure)
     comparison_p_adjusted: np.ndarray  # M x K x C, one family per pair of systems (columns x measures)
     difference: np.ndarray  # M x K x C, system i - system j of pair k, on the units of the test
-    half_width: np.ndarray  # M x K x C
     best_rank: np.ndarray  # M x S x C (0: no value, or partial: not ranked)
     worst_rank: np.ndarray  # M x S x C (0: no value, or partial: not ranked)
     baseline: str | None
@@ -72,6 +72,8 @@ class DatasetBoard:
     baseline_mark: np.ndarray | None  # M x S x C: +1 better, -1 worse, 0 not significant or untested
     notes: list[str]
     tests: int
+    alpha: float = 0.05  # the level of every mark
+    correction: str = "holm"  # the short name of the correction of every family (harness.stats.corrections)
 
     def mark(self, m: int, s: int, c: int) -> int:
         """+1/-1 where system ``s`` is significantly better/worse than the baseline, else 0 (the
@@ -105,54 +107,133 @@ def dataset_board(
     """Values and paired t-tests of every system of ``scores`` (system -> pair -> table) on one dataset.
 
     ``full`` gives each pair's query count N (None or absent: unknown, then the largest count
-    among the systems holding the pair, with a note).
+    among the systems holding the pair, with a note). One pair at a time: its holders' tables are
+    taken once, its column tested, and only what the setting means need is kept, so the per-query
+    scores of every system never sit in memory together.
     """
+    with _one_blas_thread():
+        return _board(dataset, scores, full or {}, baseline, correction, alpha, confidence)
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS held to one thread while the board is computed, where threadpoolctl is installed. Its
+    products are small (systems x systems): threads gain nothing there, and on a busy machine
+    OpenBLAS's threads waiting for one another make each 10 to 100 times slower (36 ms instead of
+    0.3 ms for 50 systems on 1,190 queries, seen on a loaded 2-core machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _board(
+    dataset: str, scores: Mapping[str, Mapping[str, PerQueryTable]], full: Mapping[str, int | None], baseline: str | None,
+    correction: str, alpha: float, confidence: float,
+) -> DatasetBoard:
     adjust = get_correction(correction)
     systems = list(scores)
     count = len(systems)
     pairs = sorted({p for held in scores.values() for p in held}, key=lambda p: (SETTINGS.index(PairId.parse(p).setting), p))
-    measures = [parse_measure(name) for name in dict.fromkeys(m for held in scores.values() for t in held.values() for m in t.measures)]
     columns = _columns(dataset, pairs)
+    tests = _ColumnTests(count, len(columns), confidence)
+    shapes: dict[tuple[int, str], tuple[int, list[str]]] = {}  # (system, pair) -> (queries, measures)
+    kept: dict[tuple[str, str], PairHolders] = {}  # (pair, measure) -> what the setting means need
+    for c, column in enumerate(columns):
+        if column.is_average:
+            continue
+        pair = column.pairs[0]
+        tables = [(s, scores[name][pair]) for s, name in enumerate(systems) if pair in scores[name]]
+        shapes.update({(s, pair): (len(t.query_ids), list(t.measures)) for s, t in tables})
+        for measure in dict.fromkeys(m for _, t in tables for m in t.measures):
+            holders = pair_holders([(s, t.query_ids, t.values[:, t.measures.index(measure)]) for s, t in tables if measure in t.measures])
+            tests.run(measure, c, [holders], False)
+            kept[(pair, measure)] = holders.light()
+        del tables
+    names = list(dict.fromkeys(m for s, name in enumerate(systems) for pair in scores[name] for m in shapes[(s, pair)][1]))
+    measures = [parse_measure(name) for name in names]
+    for c, column in enumerate(columns):
+        if column.is_average:
+            for name in names:
+                parts = [kept.get((pair, name)) for pair in column.pairs]
+                if all(part is not None for part in parts):
+                    tests.run(name, c, parts, True)
+    del kept
     notes: list[str] = []
-    pair_full = _full_counts(scores, pairs, full or {}, notes)
-    shape_s = (len(measures), count, len(columns))
-    shape_k = (len(measures), count * (count - 1) // 2, len(columns))
-    values, p, difference, half = np.full(shape_s, np.nan), np.full(shape_k, np.nan), np.full(shape_k, np.nan), np.full(shape_k, np.nan)
-    n = np.zeros(shape_k, dtype=int)
-    held = np.zeros((count, len(columns)), dtype=int)
+    pair_full = _full_counts(shapes, pairs, full, notes)
     column_full = np.array([sum(pair_full[pair] for pair in column.pairs) for column in columns], dtype=int)
-    holders = _holders(systems, scores, pairs, measures)
-
-    for m in range(len(measures)):
-        for c, column in enumerate(columns):
-            parts = [holders.get((pair, m)) for pair in column.pairs]
-            if any(part is None for part in parts):
-                continue
-            members = column_holders(parts)
-            if members.size == 0:
-                continue
-            own = np.array([[part.own(int(s)) for s in members] for part in parts])  # pairs x members x (mean, queries)
-            values[m, members, c] = own[:, :, 0].mean(axis=0)
-            held[members, c] = own[:, :, 1].sum(axis=0).astype(int)
-            for block in column_blocks(parts, members, column.is_average):
-                result = all_pairs_t(block.units, confidence)
-                keep = slice(None) if block.split is None else (result.first < block.split) & (result.second >= block.split)
-                k, sign = _pair_indices(block.systems[result.first[keep]], block.systems[result.second[keep]], count)
-                p[m, k, c], n[m, k, c] = result.p[keep], block.units.shape[0]
-                difference[m, k, c], half[m, k, c] = sign * result.mean_difference[keep], result.half_width[keep]
-
+    values, held, n, p, difference = tests.arrays(names)
     comparison_adjusted = np.full_like(p, np.nan)
     for k in range(p.shape[1]):  # NaN (untested) stays NaN and is not counted
         comparison_adjusted[:, k, :] = adjust(p[:, k, :].ravel()).reshape(p.shape[0], p.shape[2])
+    shape_s = values.shape
     board = DatasetBoard(
-        dataset, systems, measures, columns, values, held, column_full, n, p, np.full(shape_k, np.nan), comparison_adjusted,
-        difference, half, np.zeros(shape_s, dtype=int), np.zeros(shape_s, dtype=int), None, None, None,
-        notes + _partial_notes(systems, pairs, scores, pair_full), int(np.count_nonzero(~np.isnan(p))),
+        dataset, systems, measures, columns, values, held, column_full, n, p, np.full_like(p, np.nan), comparison_adjusted,
+        difference, np.zeros(shape_s, dtype=int), np.zeros(shape_s, dtype=int), None, None, None,
+        notes + _partial_notes(systems, pairs, shapes, pair_full), int(np.count_nonzero(~np.isnan(p))), alpha, correction,
     )
     _rank(board, adjust, alpha)
     if baseline is not None and baseline in systems:
         _mark_against_baseline(board, baseline, adjust, alpha)
     return board
+
+
+class _ColumnTests:
+    """Values and all-pairs tests per measure, filled column by column in whatever order measures
+    turn up, and laid out in the board's order at the end."""
+
+    def __init__(self, count: int, columns: int, confidence: float) -> None:
+        self.count, self.columns, self.confidence = count, columns, confidence
+        self.per_measure: dict[str, dict[str, np.ndarray]] = {}
+        self.held: list[tuple[str, int, np.ndarray, np.ndarray]] = []  # (measure, column, members, queries held)
+
+    def run(self, measure: str, c: int, parts: list[PairHolders], average: bool) -> None:
+        """Own values of the column's holders and the paired t-test of every two of them."""
+        members = column_holders(parts)
+        if members.size == 0:
+            return
+        out = self._arrays(measure)
+        own = [part.own(members) for part in parts]
+        out["values"][members, c] = np.array([means for means, _ in own]).mean(axis=0)
+        self.held.append((measure, c, members, np.array([queries for _, queries in own]).sum(axis=0)))
+        for block in column_blocks(parts, members, average):
+            result = all_pairs_t(block.units, self.confidence)
+            keep = slice(None) if block.split is None else (result.first < block.split) & (result.second >= block.split)
+            k, sign = _pair_indices(block.systems[result.first[keep]], block.systems[result.second[keep]], self.count)
+            out["p"][k, c], out["n"][k, c] = result.p[keep], block.units.shape[0]
+            out["difference"][k, c] = sign * result.mean_difference[keep]
+
+    def arrays(self, order: list[str]) -> tuple[np.ndarray, ...]:
+        """(values M x S x C, held S x C, n, p, difference M x K x C) with measures in ``order``."""
+        held = np.zeros((self.count, self.columns), dtype=int)
+        for name in order:  # as the board has always done: the last measure's count of a column stands
+            for measure, c, members, queries in self.held:
+                if measure == name:
+                    held[members, c] = queries
+        stacked = []
+        for kind, (shape, dtype, _) in self._kinds().items():  # one kind at a time: its per-measure arrays go as it fills
+            out = np.empty((len(order), *shape), dtype=dtype)
+            for m, name in enumerate(order):
+                out[m] = self._arrays(name).pop(kind)
+            stacked.append(out)
+        values, n, p, difference = stacked
+        return values, held, n, p, difference
+
+    def _kinds(self) -> dict[str, tuple[tuple[int, int], type, float]]:
+        """kind -> (shape of one measure's array, dtype, fill)."""
+        k = self.count * (self.count - 1) // 2
+        return {
+            "values": ((self.count, self.columns), np.float64, np.nan), "n": ((k, self.columns), np.int32, 0),
+            "p": ((k, self.columns), np.float64, np.nan), "difference": ((k, self.columns), np.float64, np.nan),
+        }
+
+    def _arrays(self, measure: str) -> dict[str, np.ndarray]:
+        if measure not in self.per_measure:
+            self.per_measure[measure] = {kind: np.full(shape, fill, dtype=dtype) for kind, (shape, dtype, fill) in self._kinds().items()}
+        return self.per_measure[measure]
 
 
 def _columns(dataset: str, pairs: list[str]) -> list[BoardColumn]:
@@ -168,30 +249,19 @@ def _columns(dataset: str, pairs: list[str]) -> list[BoardColumn]:
     return means + [BoardColumn(p, PairId.parse(p).setting, PairId.parse(p).langs, (p,), False) for p in pairs]
 
 
-def _holders(
-    systems: list[str], scores: Mapping[str, Mapping[str, PerQueryTable]], pairs: list[str], measures: list[Measure]
-) -> dict[tuple[str, int], PairHolders]:
-    """(pair, measure index) -> the holders' own scores, grouped by query list."""
-    out: dict[tuple[str, int], PairHolders] = {}
-    for pair in pairs:
-        tables = [(i, scores[name][pair]) for i, name in enumerate(systems) if pair in scores[name]]
-        for m, measure in enumerate(measures):
-            have = [(i, t.query_ids, t.values[:, t.measures.index(measure.name)]) for i, t in tables if measure.name in t.measures]
-            if have:
-                out[(pair, m)] = pair_holders(have)
-    return out
-
-
 def _full_counts(
-    scores: Mapping[str, Mapping[str, PerQueryTable]], pairs: list[str], full: Mapping[str, int | None], notes: list[str]
+    shapes: Mapping[tuple[int, str], tuple[int, list[str]]], pairs: list[str], full: Mapping[str, int | None], notes: list[str]
 ) -> dict[str, int]:
     """Each pair's query count N; where unknown, the largest count among its holders (with a note)."""
+    held: dict[str, int] = {}
+    for (_, pair), (queries, _) in shapes.items():
+        held[pair] = max(held.get(pair, 0), queries)
     counts, unknown = {}, 0
     for pair in pairs:
         known = full.get(pair)
         if known is None:
             unknown += 1
-            known = max(len(held[pair].query_ids) for held in scores.values() if pair in held)
+            known = held[pair]
         counts[pair] = known
     if unknown:
         notes.append(
@@ -201,11 +271,13 @@ def _full_counts(
     return counts
 
 
-def _partial_notes(systems: list[str], pairs: list[str], scores: Mapping[str, Mapping[str, PerQueryTable]], full: Mapping[str, int]) -> list[str]:
+def _partial_notes(
+    systems: list[str], pairs: list[str], shapes: Mapping[tuple[int, str], tuple[int, list[str]]], full: Mapping[str, int]
+) -> list[str]:
     """One note per system holding part of some pair's queries."""
     notes = []
-    for name in systems:
-        short = [(pair, len(scores[name][pair].query_ids)) for pair in pairs if pair in scores[name]]
+    for s, name in enumerate(systems):
+        short = [(pair, shapes[(s, pair)][0]) for pair in pairs if (s, pair) in shapes]
         short = [(pair, held) for pair, held in short if held < full[pair]]
         if short:
             shown = ", ".join(f"{pair}: {held:,} of {full[pair]:,} queries" for pair, held in short[:3])

@@ -11,23 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
 
 @dataclass(frozen=True, eq=False)
 class QueryGroup:
-    """The holders of one pair that have the same query list: queries x systems scores."""
+    """The holders of one pair that have the same query list: their own means and queries x systems
+    scores (None once only the means are needed: see :meth:`PairHolders.light`)."""
 
     query_ids: tuple[str, ...]
     systems: np.ndarray  # ascending system indices
-    scores: np.ndarray
-
-    @cached_property
-    def means(self) -> np.ndarray:
-        """Each member's own mean (each column summed contiguously: the bits of ``harness compare``'s)."""
-        return np.asfortranarray(self.scores).mean(axis=0)
+    means: np.ndarray  # each member's own mean (each column summed contiguously: the bits of ``harness compare``'s)
+    scores: np.ndarray | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,10 +36,21 @@ class PairHolders:
     def __post_init__(self) -> None:
         object.__setattr__(self, "group_of", {int(s): g for g, group in enumerate(self.groups) for s in group.systems})
 
-    def own(self, system: int) -> tuple[float, int]:
-        """The system's own mean and the number of queries it holds."""
-        group = self.groups[self.group_of[system]]
-        return float(group.means[int(np.searchsorted(group.systems, system))]), len(group.query_ids)
+    def own(self, systems: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each of ``systems``' own mean and the number of queries it holds."""
+        means, queries = np.empty(systems.size), np.empty(systems.size, dtype=int)
+        for group in self.groups:
+            at = np.flatnonzero(np.isin(systems, group.systems))
+            means[at] = group.means[np.searchsorted(group.systems, systems[at])]
+            queries[at] = len(group.query_ids)
+        return means, queries
+
+    def light(self) -> PairHolders:
+        """What a setting mean's tests need of the pair once its own column is tested: the means, and
+        the scores only where holders' query lists differ (those are tested on the queries they share)."""
+        if len(self.groups) > 1:
+            return self
+        return PairHolders([QueryGroup(g.query_ids, g.systems, g.means, None) for g in self.groups])
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,14 +64,22 @@ class Block:
 
 
 def pair_holders(holders: Sequence[tuple[int, Sequence[str], np.ndarray]]) -> PairHolders:
-    """Group ``(system, query ids, scores)`` of one pair and measure by query list (systems ascending)."""
+    """Group ``(system, query ids, scores)`` of one pair and measure by query list (systems ascending;
+    a list object met before is not compared again: the score cache hands out one per distinct list)."""
+    members_of: dict[int, list[tuple[int, np.ndarray]]] = {}  # id of a list object -> its group's members
     by_list: dict[tuple[str, ...], list[tuple[int, np.ndarray]]] = {}
     for system, query_ids, scores in holders:
-        by_list.setdefault(tuple(query_ids), []).append((system, scores))
+        members = members_of.get(id(query_ids))
+        if members is None:
+            members = members_of[id(query_ids)] = by_list.setdefault(tuple(query_ids), [])
+        members.append((system, scores))
     groups = []
     for query_ids, members in by_list.items():
         members.sort(key=lambda member: member[0])
-        groups.append(QueryGroup(query_ids, np.array([s for s, _ in members], dtype=int), np.column_stack([v for _, v in members])))
+        scores = np.empty((len(query_ids), len(members)), order="F")  # each system's scores contiguous
+        for column, (_, values) in enumerate(members):
+            scores[:, column] = values
+        groups.append(QueryGroup(query_ids, np.array([s for s, _ in members], dtype=int), scores.mean(axis=0), scores))
     return PairHolders(groups)
 
 
@@ -102,10 +117,10 @@ def _units(parts, key, members, other_key, others, average) -> tuple[np.ndarray,
         first, second = part.groups[g], part.groups[h]
         a = _columns(first, members)
         b = _columns(second, others)
-        if g == h:
+        if g == h and average:
+            shared_a, shared_b = first.means[a][None, :], second.means[b][None, :]
+        elif g == h:
             shared_a, shared_b = _select(first, a, members), _select(second, b, others)
-            if average:
-                shared_a, shared_b = first.means[a][None, :], second.means[b][None, :]
         else:
             x, y = _shared_rows(first.query_ids, second.query_ids)
             if x.size == 0:
@@ -115,6 +130,8 @@ def _units(parts, key, members, other_key, others, average) -> tuple[np.ndarray,
                 shared_a, shared_b = shared_a.mean(axis=0)[None, :], shared_b.mean(axis=0)[None, :]
         rows_a.append(shared_a)
         rows_b.append(shared_b)
+    if len(rows_a) == 1:  # a pair column: its matrix as it is, uncopied
+        return rows_a[0], rows_b[0]
     return np.vstack(rows_a), np.vstack(rows_b)
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.report.leaderboard.command_view import command_lines
 from harness.submissions import check_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+~-]*\.html$")
+_SAFE_DATA = re.compile(r"^data/[A-Za-z0-9][A-Za-z0-9._+~-]*\.(csv|json)$")
 _URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
 
 
@@ -24,6 +26,13 @@ def checked_file(name: str) -> str:
     """A page name that stays in the site's folder."""
     if not _SAFE_FILE.match(name) or ".." in name:
         raise HarnessError(f"refusing to write a page named {name!r}")
+    return name
+
+
+def checked_data_file(name: str) -> str:
+    """A download's name that stays in the site's ``data`` folder."""
+    if not _SAFE_DATA.match(name) or ".." in name:
+        raise HarnessError(f"refusing to write a data file named {name!r}")
     return name
 
 
@@ -75,4 +84,5 @@ def environment():
         lstrip_blocks=True,
     )
     env.filters["json_script"] = json_for_script
+    env.filters["command_lines"] = command_lines
     return env

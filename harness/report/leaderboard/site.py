@@ -10,15 +10,33 @@ from harness import __version__
 from harness.atomic import atomic_write_text
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
+from harness.output_paths import check_output_dir
 from harness.progress import progress as progress_bar
 from harness.report.leaderboard.board import DatasetBoard, dataset_board
-from harness.report.leaderboard.pages import checked_file, dataset_file, environment, system_file
+from harness.report.leaderboard.command_view import pair_commands, submission_pin
+from harness.report.leaderboard.compare_view import compare_blocks
+from harness.report.leaderboard.downloads import (
+    SITE_FILE,
+    dataset_table,
+    index_table,
+    site_json,
+    system_record,
+    system_table,
+)
+from harness.report.leaderboard.gate_cache import GateCache
+from harness.report.leaderboard.index_view import index_view
+from harness.report.leaderboard.pages import (
+    checked_data_file,
+    checked_file,
+    dataset_file,
+    environment,
+    system_file,
+)
 from harness.report.leaderboard.score_cache import ScoreCache
-from harness.report.leaderboard.views import compare_blocks, dataset_view, system_view
+from harness.report.leaderboard.standings import SettingStandings, dataset_standings
+from harness.report.leaderboard.views import dataset_view, system_view
 from harness.stats.corrections import CORRECTIONS
 from harness.submissions import META_FILE, Submission
-from harness.output_paths import check_output_dir
-from harness.report.leaderboard.gate_cache import GateCache
 
 DEFAULT_BASELINE = "bm25"
 TEST_TITLE = "paired t-test"
@@ -38,6 +56,7 @@ class LeaderboardSite:
     notes: list[str] = field(default_factory=list)
     bytes_written: int = 0
     cache: str = ""
+    downloads: list[Path] = field(default_factory=list)
 
     @property
     def index(self) -> Path:
@@ -46,7 +65,7 @@ class LeaderboardSite:
     def summary(self) -> str:
         """One line: pages, systems, datasets, tests and time."""
         return (
-            f"{len(self.pages)} pages ({self.bytes_written / 1e6:.1f} MB) for {len(self.systems)} systems on "
+            f"{len(self.pages)} pages and {len(self.downloads)} data files ({self.bytes_written / 1e6:.1f} MB) for {len(self.systems)} systems on "
             f"{len(self.datasets)} dataset(s), {self.tests:,} tests, {self.timings['total']:.1f} s; open {self.index}"
         )
 
@@ -116,18 +135,20 @@ def build_leaderboard(
     }
     timings["tests"] = time.perf_counter() - mark
     notes += [f"{dataset}: {note}" for dataset, board in boards.items() for note in board.notes]
+    standings = {d: dataset_standings(board, held[d], confidence) for d, board in boards.items()}
 
     mark = time.perf_counter()
-    pages = _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
+    pages, data = _render(submissions, boards, standings, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
     timings["render"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    written, size = [], 0
-    for name, text in pages.items():
-        target = out / checked_file(name)
-        atomic_write_text(target, text)
-        written.append(target)
-        size += len(text.encode("utf-8"))
+    written, downloads, size = [], [], 0
+    for files, check, into in ((pages, checked_file, written), (data, checked_data_file, downloads)):
+        for name, text in files.items():
+            target = out / check(name)
+            atomic_write_text(target, text)
+            into.append(target)
+            size += len(text.encode("utf-8"))
     timings["write"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     tests = sum(b.tests for b in boards.values())
@@ -135,11 +156,13 @@ def build_leaderboard(
         f"score cache: {scores.hits} hit(s), {scores.misses} miss(es); gate cache: {gate.hits} hit(s), {gate.misses} miss(es)"
         if cache else "caches: off"
     )
-    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note)
+    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note, downloads)
 
 
-def _render(submissions, boards, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress) -> dict[str, str]:
-    """Every page's text by file name."""
+def _render(
+    submissions, boards, standings: dict[str, list[SettingStandings]], baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Every page's text by file name, and every download's (``data/...``)."""
     env = environment()
     correction_title = CORRECTIONS[correction][0]
     info = {
@@ -150,6 +173,7 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
         "correction": correction_title,
         "alpha": alpha,
         "confidence": confidence,
+        "confidence_text": f"{confidence * 100:g}%",
         "baseline": baseline,
         "baseline_family": f"{correction_title} over systems × columns × measures, one family per dataset",
         "all_pairs_family": f"{correction_title} over every pair of systems, one family per dataset, column and measure",
@@ -165,24 +189,36 @@ def _render(submissions, boards, baseline, correction, alpha, confidence, digits
         }
         for s in submissions
     ]
+    tables = [index_table(standings)]
     pages = {
         "index.html": env.get_template("index.html.j2").render(
-            info=info, links=links, boards=boards, notes=notes, title="Leaderboard", system_rows=system_rows
+            info=info, links=links, boards=boards, notes=notes, title="Leaderboard", system_rows=system_rows,
+            view=index_view(boards, standings, digits, confidence), table=tables[0], site_file=SITE_FILE,
         )
     }
     for dataset, board in boards.items():
-        pages[dataset_file(dataset)] = env.get_template("dataset.html.j2").render(
-            info=info, links=links, view=dataset_view(board, digits), title=f"{dataset} · Leaderboard"
+        page = dataset_file(dataset)
+        tables.append(dataset_table(page[: -len(".html")], board))
+        pages[page] = env.get_template("dataset.html.j2").render(
+            info=info, links=links, view=dataset_view(board, digits), title=f"{dataset} · Leaderboard", table=tables[-1]
         )
+    systems = {}
     for submission in progress_bar(submissions, progress, "system pages"):
-        view = system_view(submission, boards, digits, heatmap_png, TEST_TITLE)
-        pages[system_file(submission.name)] = env.get_template("system.html.j2").render(
-            info=info, links=links, view=view, title=f"{submission.name} · Leaderboard"
+        page = system_file(submission.name)
+        commands = pair_commands(submission.meta, list(submission.meta["pairs"]))
+        pin = submission_pin(submission.meta)
+        tables.append(system_table(page[: -len(".html")], submission, boards))
+        systems[submission.name] = system_record(submission, commands, pin)
+        view = system_view(submission, boards, digits, heatmap_png, TEST_TITLE, commands, pin)
+        pages[page] = env.get_template("system.html.j2").render(
+            info=info, links=links, view=view, title=f"{submission.name} · Leaderboard", table=tables[-1]
         )
     pages["compare.html"] = env.get_template("compare.html.j2").render(
         info=info, links=links, boards=boards, data=compare_blocks(boards), title="Compare two systems · Leaderboard"
     )
-    return pages
+    data = {checked: text for t in tables for checked, text in ((t.csv_file, t.csv_text()), (t.json_file, t.json_text(info)))}
+    data[SITE_FILE] = site_json(info, tables, systems)
+    return pages, data
 
 
 def load_submissions(source: Path, notes: list[str], gate: GateCache, scores: ScoreCache) -> tuple[list[Submission], dict[str, int]]:
@@ -190,10 +226,8 @@ def load_submissions(source: Path, notes: list[str], gate: GateCache, scores: Sc
     their reasons) and, per pair, its number of queries where the gate knows it. Tables the gate
     parses go straight to the score cache, so no file is parsed twice."""
     out, full = [], {}
-    for folder in sorted(p for p in source.iterdir() if p.is_dir() and os.path.lexists(p / META_FILE)):
-        check = gate.check(folder)
-        if check.valid and check.tables:
-            scores.store(check.submission, check.tables)
+    folders = sorted(p for p in source.iterdir() if p.is_dir() and os.path.lexists(p / META_FILE))
+    for folder, check in zip(folders, gate.check_all(folders, scores)):  # fresh verdicts' tables go to the score cache
         if not check.valid:
             notes.append(f"{folder.name}: left out ({check.reasons()})")
             continue

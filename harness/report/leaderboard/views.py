@@ -15,7 +15,7 @@ from harness.datasets.pairs import MULTILINGUAL, SETTINGS, PairId
 from harness.report.comparison_tables import SETTING_TITLES, decimals_for, format_value
 from harness.report.leaderboard.board import DatasetBoard
 from harness.report.leaderboard.heatmap import heatmap_view
-from harness.report.leaderboard.pages import RawJson, dataset_file, safe_url, system_file
+from harness.report.leaderboard.pages import dataset_file, safe_url, system_file
 from harness.report.tables import macro_averages
 from harness.stats.all_pairs import pair_index
 from harness.submissions import Submission
@@ -75,7 +75,7 @@ def _column_view(board: DatasetBoard, c: int) -> dict[str, Any]:
     else:
         title, tip = column.label, f"{column.pairs[0]}: queries in {column.langs[0]}, documents in {column.langs[1]} ({int(board.full[c]):,} queries)"
     return {
-        "index": c, "title": title, "tip": tip, "setting": column.setting, "average": column.is_average,
+        "index": c, "key": column.key, "title": title, "tip": tip, "setting": column.setting, "average": column.is_average,
         "langs": "-".join(column.langs), "n": int(board.full[c]),
     }
 
@@ -145,9 +145,12 @@ def _column_groups(columns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def system_view(
-    submission: Submission, boards: Mapping[str, DatasetBoard], digits: int, heatmap_png: bool, test_title: str
+    submission: Submission, boards: Mapping[str, DatasetBoard], digits: int, heatmap_png: bool, test_title: str,
+    commands: Mapping[str, Mapping[str, Any]], pin: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Metadata, training languages, every pair's numbers, standing and heatmap per dataset."""
+    """Metadata, training languages, every pair's numbers (with its command, from
+    :func:`.command_view.pair_commands`), standing and heatmap per dataset; ``pin``: the harness
+    of the submission (:func:`.command_view.submission_pin`)."""
     meta = submission.meta
     training = meta.get("training") if isinstance(meta.get("training"), dict) else None
     trained = None
@@ -169,7 +172,7 @@ def system_view(
             "dataset": dataset, "file": dataset_file(dataset) if board is not None else None,
             "languages": [{"lang": lang, "zero_shot": None if trained is None else lang not in trained} for lang in langs],
             "measures": measures,
-            "rows": _pair_rows(submission.name, records, measures, decimals, board, trained),
+            "rows": _pair_rows(submission.name, records, measures, decimals, board, trained, commands),
             "averages": [
                 {"setting": SETTING_TITLES.get(setting, setting), "count": sum(r.setting == setting for r in records),
                  "cells": [format_value(values.get(m), decimals[m]) for m in measures]}
@@ -193,6 +196,7 @@ def system_view(
         "training_languages": trained,
         "training_data": _text(training.get("data")) if training else None,
         "commands": submission.commands(),
+        "pin": pin,
         "created": _text(meta.get("created")),
         "updated": _text(meta.get("updated")),
         "harness_version": _text(meta.get("harness_version")),
@@ -200,7 +204,7 @@ def system_view(
     }
 
 
-def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, trained) -> list[dict[str, Any]]:
+def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, trained, commands) -> list[dict[str, Any]]:
     column_at = {c.key: i for i, c in enumerate(board.columns)} if board is not None else {}
     measure_at = {x.name: i for i, x in enumerate(board.measures)} if board is not None else {}
     s = board.systems.index(name) if board is not None and name in board.systems else None
@@ -221,7 +225,8 @@ def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, tr
         rows.append({
             "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting),
             "queries": coverage_text(record.num_queries, int(board.full[c])) if partial else f"{record.num_queries:,}",
-            "partial": partial, "cells": cells, "zero_shot": unseen,
+            "partial": partial, "cells": cells, "zero_shot": unseen, "id": record.pair.replace("/", "~"),
+            "command": commands[record.pair]["command"], "pin": commands[record.pair]["pin"],
         })
     return rows
 
@@ -252,39 +257,3 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _numbers(values: np.ndarray, spec: str) -> str:
-    """A JSON array of ``values`` formatted with ``spec`` (NaN as null): compact and fast for big arrays."""
-    return "[" + ",".join("null" if x != x else format(x, spec) for x in values.ravel().tolist()) + "]"
-
-
-def compare_blocks(boards: Mapping[str, DatasetBoard]) -> list[dict[str, Any]]:
-    """Per dataset, the JSON the comparison page reads: values (M x S x C), the queries each system
-    holds (S x C) and each column's (N), and per measure the all-pairs tests as flat arrays indexed
-    ``k * C + c`` (raw p, p adjusted within the pair of systems' family, the mean difference and
-    interval half-width on the test's units, and n, the units it ran on)."""
-    blocks = []
-    for dataset, board in boards.items():
-        head = {
-            "dataset": dataset,
-            "systems": board.systems,
-            "baseline": board.baseline,
-            "measures": [{"name": m.name, "higher": m.higher_is_better} for m in board.measures],
-            "columns": [
-                {"label": f"{SETTING_TITLES[c.setting]} mean" if c.is_average else c.label, "setting": c.setting,
-                 "mean": c.is_average, "pairs": len(c.pairs), "N": int(board.full[i])}
-                for i, c in enumerate(board.columns)
-            ],
-            "held": board.held.ravel().tolist(),
-        }
-        tests = ",".join(
-            '{"p":' + _numbers(board.p[m], ".3g") + ',"q":' + _numbers(board.comparison_p_adjusted[m], ".3g")
-            + ',"d":' + _numbers(board.difference[m], ".6g") + ',"h":' + _numbers(board.half_width[m], ".4g")
-            + ',"n":[' + ",".join(map(str, board.n[m].ravel().tolist())) + "]}"
-            for m in range(len(board.measures))
-        )
-        values = ",".join(_numbers(board.values[m], ".6g") for m in range(len(board.measures)))
-        text = json.dumps(head, ensure_ascii=False)[:-1] + ',"values":[' + values + '],"tests":[' + tests + "]}"
-        blocks.append({"dataset": dataset, "id": "data-" + dataset.replace("/", "~"), "json": RawJson(text)})
-    return blocks

@@ -11,7 +11,7 @@ from harness.errors import HarnessError
 from harness.meta_fields import SUBMIT_FIELDS, nested_meta
 from harness.naming import comma_joined
 from harness.output_paths import check_output_dir, check_output_file
-from harness.pair_results import check_document_share, check_run_queries, check_semantics, document_share, evaluate_task, pair_measures, pair_record
+from harness.pair_results import check_outside_run, check_semantics, evaluate_task, pair_measures, pair_record
 from harness.paths import checked_data_dir
 from harness.report.evaluation_report import Report
 from harness.report.listings import datasets_text, model_text, models_text, trec_eval_text  # noqa: F401 (the CLI prints with these)
@@ -154,12 +154,10 @@ def evaluate_run(
     given = read_run_input(run, tie_break=tie_break)
     parsed_run = given.run
     task = get_dataset(pair.dataset).load(pair, checked_data_dir(data_dir), download=download)
-    check_run_queries(parsed_run, task, given.where)
-    share = document_share(parsed_run, task)
-    warning = check_document_share(share, pair, given.label, force)
+    checked, warning = check_outside_run(parsed_run, task, given.where, given.label, force)
     started = time.perf_counter()
     evaluation = evaluate_task(parsed_run, task, chosen, tie_break=tie_break, compat=compat)
-    notes = {**task.notes, "documents_in_collection": share if share is not None else "not checked (collection not readable here)"}
+    notes = {**task.notes, **checked}
     record = pair_record(pair, evaluation, notes, {"evaluate_s": time.perf_counter() - started})
     report = Report([record], evaluations={str(pair): evaluation}, warnings=[warning] if warning else [])
     if submission is not None:

@@ -18,10 +18,8 @@ from harness.errors import HarnessError, Interrupted
 from harness.naming import api_command, comma_joined, default_name
 from harness.output_paths import check_output_dir
 from harness.pair_results import (
-    check_document_share,
-    check_run_queries,
+    check_outside_run,
     check_semantics,
-    document_share,
     evaluate_task,
     holds_measures,
     note_training,
@@ -95,11 +93,9 @@ def evaluate_model(
             ranked = time.perf_counter()
             notes = dict(task.notes)
             if resolved.external:  # ranked by code outside the harness: checked as a submitted run is
-                check_run_queries(run, task, lambda query_id: resolved.label)
-                share = document_share(run, task)
-                warning = check_document_share(share, pair, resolved.label, force)
+                checked, warning = check_outside_run(run, task, lambda query_id: resolved.label, resolved.label, force)
                 report.warnings.extend([warning] if warning else [])
-                notes["documents_in_collection"] = share if share is not None else "not checked (collection not readable here)"
+                notes.update(checked)
             evaluation = evaluate_task(run, task, chosen[pair], tie_break=tie_break, compat=compat)
             timings = {"rank_s": ranked - started, "evaluate_s": time.perf_counter() - ranked}
             record = pair_record(pair, evaluation, notes, timings, run.metadata)

@@ -106,6 +106,16 @@ def check_document_share(share: float | None, pair: PairId, path, force: bool) -
     return f"{path}: {share:.1%} of the run's document ids are in {pair}'s collection; the others count as non-relevant"
 
 
+def check_outside_run(run, task, where: Callable[[str], str], label: str, force: bool) -> tuple[dict[str, Any], str | None]:
+    """Check a run the harness did not rank (a file, a frame, a plugin's or a user's ranking) against its pair:
+    its queries must be the pair's, and the share of its documents in the collection is noted (none: refused
+    unless ``force``). Returns the notes to add to the pair's record and the warning, if any."""
+    check_run_queries(run, task, where)
+    share = document_share(run, task)
+    warning = check_document_share(share, task.pair, label, force)
+    return {"documents_in_collection": share if share is not None else "not checked (collection not readable here)"}, warning
+
+
 def note_training(meta: dict[str, Any], run_metadata: Mapping[str, Any]) -> None:
     """Unite the languages a trained model saw into the submission's ``training`` record, so the
     leaderboard can flag zero-shot languages (per-pair details stay in each pair's run metadata)."""

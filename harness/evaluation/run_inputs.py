@@ -75,12 +75,9 @@ def run_kind(run: object) -> str:
     """``"file"``, ``"DataFrame"`` or ``"dict"``: which of the accepted shapes ``run`` is; any other object is refused."""
     if isinstance(run, (str, os.PathLike)):
         return "file"
-    # a DataFrame exists only where pandas was imported: `eval --run FILE` must not import it
-    pandas_module = sys.modules.get("pandas")
-    if pandas_module is not None and isinstance(run, pandas_module.DataFrame):
-        return "DataFrame"
-    if isinstance(run, Mapping):
-        return "dict"
+    kind = _in_memory_kind(run)
+    if kind is not None:
+        return kind
     raise HarnessError(
         f"run: a {type(run).__name__} is not a run; expected a TREC run file path, a pandas DataFrame "
         f"({FRAME_COLUMNS}) or a dict {{query_id: {{doc_id: score}}}}"
@@ -92,11 +89,29 @@ def read_run_input(run: RunLike, *, tie_break: str = "trec_eval") -> RunInput:
     kind = run_kind(run)
     if kind == "file":
         return RunInput(read_run(run, allow_extra_columns=True), kind, str(run))
-    parsed = run_from_frame(run) if kind == "DataFrame" else run_from_dict(run)
+    parsed = run_in_memory(run, kind)
     if tie_break == "rank" and parsed.ranks is None:
         remedy = "add a 'rank' column" if kind == "DataFrame" else "give a DataFrame with a 'rank' column"
         raise HarnessError(f"{kind}: tie_break='rank' orders each query by the run's ranks and this {kind} has none; {remedy}, or use tie_break='trec_eval'")
     return RunInput(parsed, kind, kind)
+
+
+def run_in_memory(value: Any, name: str) -> Run:
+    """The checked :class:`Run` of a DataFrame or a dict ``{query_id: {doc_id: score}}``; ``name`` names it in
+    messages, and any other object is refused naming the shapes expected."""
+    kind = _in_memory_kind(value)
+    if kind is None:
+        raise HarnessError(f"{name}: a {type(value).__name__}, where {{query_id: {{doc_id: score}}}} or a DataFrame ({FRAME_COLUMNS}) was expected")
+    return run_from_frame(value, name) if kind == "DataFrame" else run_from_dict(value, name)
+
+
+def _in_memory_kind(value: object) -> str | None:
+    """``"DataFrame"``, ``"dict"`` (any mapping), or None for anything else."""
+    # a DataFrame exists only where pandas was imported: `eval --run FILE` must not import it
+    pandas_module = sys.modules.get("pandas")
+    if pandas_module is not None and isinstance(value, pandas_module.DataFrame):
+        return "DataFrame"
+    return "dict" if isinstance(value, Mapping) else None
 
 
 def run_from_frame(frame: pandas.DataFrame, name: str = "DataFrame") -> Run:

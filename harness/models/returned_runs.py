@@ -10,29 +10,17 @@ so ties at the cut fall as trec_eval breaks them).
 """
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from harness.errors import HarnessError
 from harness.evaluation.run import Run
-from harness.evaluation.run_inputs import FRAME_COLUMNS, run_from_dict, run_from_frame
+from harness.evaluation.run_inputs import run_in_memory
 
 
 def returned_run(returned: Any, source: str, depth: int | None) -> Run:
     """``returned`` (a dict or a DataFrame) as a checked run cut to ``depth``; ``source`` names it in messages."""
-    pandas = sys.modules.get("pandas")
-    if pandas is not None and isinstance(returned, pandas.DataFrame):
-        run = run_from_frame(returned, source)
-    elif isinstance(returned, Mapping):
-        run = run_from_dict(returned, source)
-    else:
-        raise HarnessError(
-            f"{source}: a {type(returned).__name__}, where {{query_id: {{doc_id: score}}}} or a DataFrame ({FRAME_COLUMNS}) was expected"
-        )
-    return cut_to_depth(run, depth)
+    return cut_to_depth(run_in_memory(returned, source), depth)
 
 
 def cut_to_depth(run: Run, depth: int | None) -> Run:

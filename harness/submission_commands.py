@@ -19,6 +19,7 @@ recognised.
 """
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -125,6 +126,10 @@ class EvalCommand:
     @classmethod
     def parse(cls, text: str) -> EvalCommand | None:
         """The command ``text``, or ``None`` where it is no ``harness eval --model ... --dataset ...``."""
+        return _parsed_command(cls, text)
+
+    @classmethod
+    def _parse(cls, text: str) -> EvalCommand | None:
         try:
             words = tuple(shlex.split(text))
         except ValueError:
@@ -153,6 +158,12 @@ class EvalCommand:
         if dataset != self.dataset:
             return False
         return (self.pairs is None or langs in self.pairs) and (self.setting is None or self.setting == setting)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_command(cls: type[EvalCommand], text: str) -> EvalCommand | None:
+    """Each distinct command parsed once: a leaderboard asks for every pair of every submission (the result is frozen)."""
+    return cls._parse(text)
 
 
 def _option_values(words: Sequence[str]) -> dict[str, str]:

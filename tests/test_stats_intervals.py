@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from harness.stats import compare_submissions, percentile, randomization_p
+from harness.stats import compare_submissions, percentile, randomization_p, streamed_quantiles
 from harness.stats.bootstrap import bootstrap_interval, pair_bootstrap_interval
 from harness.stats.columns import as_columns
 from harness.stats.comparison import _columns, _shared_pairs
@@ -208,6 +208,38 @@ def test_pair_sums_with_a_product_of_the_inexact_pairs_alone():
     pairs = PairSums(big, first, second)
     assert_same(pair_bootstrap_interval(pairs, 9217, 1), previous_bootstrap_interval(d, 9217, 1))
     assert np.array_equal(pair_randomization_p(pairs, 9217, 1), randomization_p(d, 9217, 1))
+
+
+@pytest.mark.parametrize("cut", ["short", "crowded", "mixed"])
+def test_streamed_intervals_whatever_the_cuts(monkeypatch, cut):
+    """A lane whose cut keeps too few values has its sums computed again in full; one whose cut keeps
+    most of them (ties at the cut) is tabled apart: the bits are np.quantile's either way."""
+    rng = np.random.default_rng(8)
+    units = np.concatenate([scores("ap", 120, 4, rng), scores("recall", 120, 4, rng), scores("ties", 120, 4, rng)], axis=1)
+    first, second = all_pairs(4, 3)
+    pairs = PairSums(units, first, second)
+    assert streamed_quantiles.streamable(pairs, 4000, [0.025, 0.975])
+    original = streamed_quantiles._Tail.set_cuts
+
+    def moved_cuts(tail, sample):
+        original(tail, sample)
+        moved = np.arange(len(tail.cuts)) % 2 == 0 if cut == "mixed" else np.ones(len(tail.cuts), dtype=bool)
+        tail.cuts[moved] = tail.sign * (np.inf if cut == "crowded" else -np.inf)
+
+    monkeypatch.setattr(streamed_quantiles._Tail, "set_cuts", moved_cuts)
+    d = np.ascontiguousarray(units[:, first] - units[:, second])
+    assert_same(pair_bootstrap_interval(pairs, 4000, 3), previous_bootstrap_interval(d, 4000, 3))
+
+
+def test_streamed_intervals_only_where_every_quantile_is_in_a_tail():
+    rng = np.random.default_rng(9)
+    units = scores("ap", 50, 3, rng)
+    pairs = PairSums(units, *all_pairs(3, 1))
+    assert streamed_quantiles.streamable(pairs, 2000, [0.025, 0.975])
+    assert not streamed_quantiles.streamable(pairs, 1999, [0.025, 0.975])  # too few resamples for a sampled cut
+    assert not streamed_quantiles.streamable(pairs, 4000, [0.025, 0.5])  # the median is no tail
+    units[3, 1] = np.nan
+    assert not streamed_quantiles.streamable(PairSums(units, *all_pairs(3, 1)), 4000, [0.025, 0.975])
 
 
 # ----------------------------------------------------------------------------------------------

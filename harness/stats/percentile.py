@@ -36,7 +36,7 @@ def linear_quantiles(lanes: np.ndarray, count: int, quantiles: Sequence[float]) 
         out[:, ~finite] = np.quantile(lanes[~finite] / count, q, axis=1)
         out[:, finite] = linear_quantiles(np.ascontiguousarray(lanes[finite]), count, quantiles)
         return out
-    previous, following, gamma = _neighbours(q, lanes.shape[1])
+    previous, following, gamma = linear_neighbours(q, lanes.shape[1])
     low = np.empty((q.size, lanes.shape[0]))
     high = np.empty_like(low)
     threads = min(os.cpu_count() or 1, max(1, lanes.size // MIN_THREAD_VALUES), lanes.shape[0])
@@ -47,10 +47,10 @@ def linear_quantiles(lanes: np.ndarray, count: int, quantiles: Sequence[float]) 
             list(pool.map(lambda part: _order_statistics(lanes[part], previous, following, low[:, part], high[:, part]), parts))
     else:
         _order_statistics(lanes, previous, following, low, high)
-    return _lerp(low / count, high / count, gamma)
+    return lerp(low / count, high / count, gamma)
 
 
-def _neighbours(q: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_neighbours(q: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """numpy's ``_get_indexes`` and ``_get_gamma`` for method="linear", unchanged (indices taken mod ``size``)."""
     virtual = (size - 1) * q
     previous = np.floor(virtual)
@@ -126,7 +126,7 @@ def _order_statistics_below_a_cut(lanes: np.ndarray, first: int, second: int, si
     return out[0], out[1]
 
 
-def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+def lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """numpy's ``_lerp``: ``a + (b - a) t``, from ``b`` where ``t >= 0.5``."""
     difference = b - a
     out = np.add(a, difference * t)

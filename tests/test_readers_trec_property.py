@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import HarnessError
-from harness.evaluation import read_qrels, read_run, trec, trec_columns
+from harness.evaluation import qrels_text, read_qrels, read_run, trec, trec_columns
 
 PROPERTY = settings(derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BAD_TOKENS = ["", "x", "nan", "-inf", "1e999", "0x1", "1_0", "1.0", "١", "True", "9223372036854775808", "+", " ", "\x00", "\ufeff", "é"]
@@ -165,6 +165,14 @@ def _fast_agrees_with_lines(path: Path, allow_extra_columns: bool) -> None:
         assert np.array_equal(columns[3].view(np.uint64), reference[3].view(np.uint64)), fast.__name__
 
 
+def _plain_qrels_agree_with_lines(path: Path) -> None:
+    """Whatever the one-pass qrels reader accepts, the line reader reads the same way."""
+    plain = qrels_text.plain_qrels(path)
+    if plain is not None:
+        assert plain == trec._qrels_lines(path)
+        assert [type(grade) for docs in plain.values() for grade in docs.values()] == [int] * sum(map(len, plain.values()))
+
+
 @PROPERTY
 @given(valid_run(), st.sampled_from(["run.trec", "run.trec.gz"]))
 def test_valid_runs_parse_to_the_columns_written(scratch, case, name):
@@ -206,6 +214,7 @@ def test_arbitrary_bytes_never_escape_as_another_exception(scratch, raw, allow_e
         _parses_or_refuses(lambda p: read_run(p, allow_extra_columns=allow_extra_columns), path)
         _parses_or_refuses(read_qrels, path)
         _fast_agrees_with_lines(path, allow_extra_columns)
+        _plain_qrels_agree_with_lines(path)
     damaged = scratch / f"{next(_counter)}-damaged.trec.gz"
     damaged.write_bytes(_damaged_gz(raw, cut, flip))
     _parses_or_refuses(read_run, damaged)
@@ -216,13 +225,34 @@ def test_arbitrary_bytes_never_escape_as_another_exception(scratch, raw, allow_e
 @given(valid_qrels(), st.sampled_from(["qrels.txt", "qrels.txt.gz"]))
 def test_valid_qrels_parse_to_the_grades_written(scratch, case, name):
     data, expected = case
-    assert read_qrels(_write(scratch, name, data)) == expected
+    path = _write(scratch, name, data)
+    assert read_qrels(path) == expected
+    assert qrels_text.plain_qrels(path) in (None, expected)
 
 
 @PROPERTY
 @given(st.data(), st.sampled_from(["qrels.txt", "qrels.txt.gz"]))
 def test_broken_qrels_parse_or_are_refused(scratch, data, name):
     raw = data.draw(broken(data.draw(valid_qrels())[0]))
-    qrels = _parses_or_refuses(read_qrels, _write(scratch, name, raw))
+    path = _write(scratch, name, raw)
+    qrels = _parses_or_refuses(read_qrels, path)
+    _plain_qrels_agree_with_lines(path)
     if qrels is not None:
         assert qrels and all(type(grade) is int and -(2**31) <= grade < 2**31 for docs in qrels.values() for grade in docs.values())
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("q1 0 d1 1\nq1 0 d2 0\n\n  q2\t0\td1\t+2 \n", {"q1": {"d1": 1, "d2": 0}, "q2": {"d1": 2}}),
+    ("\ufeffq1 0 d1 1", {"q1": {"d1": 1}}),
+    ("q1 0 d1 1\r\nq1 0 d2 0\r\n", None),  # carriage returns: the line reader
+    ("q1 0 d1 1\nq1 0 d1 0\n", None),  # judged twice: the line reader names the line
+    ("q1 0 d1 1 extra\n", None),
+    ("q1 0 d1 1.0\n", None),
+    ("q1 0 d1 2147483648\n", None),
+    ("\n \t\n", None),
+])
+def test_plain_qrels_read_plain_files_and_leave_the_rest_to_the_line_reader(scratch, text, plain):
+    path = _write(scratch, "qrels.txt", text.encode("utf-8"))
+    assert qrels_text.plain_qrels(path) == plain
+    if plain is not None:
+        assert read_qrels(path) == plain == trec._qrels_lines(path)

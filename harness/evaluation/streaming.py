@@ -26,6 +26,7 @@ from harness.evaluation.compat import DEFAULT_COMPAT, normalize_compat
 from harness.evaluation.evaluator import DuplicateDocument, Evaluation, evaluate, evaluation_of, judge_rows, judged_queries, measure_values, semantics_of
 from harness.evaluation.judged_rows import JudgedRanking
 from harness.evaluation.measures import Measure, parse_measures
+from harness.evaluation.prefetched import prefetched
 from harness.evaluation.ranking import TIES_DEFINITION
 from harness.evaluation.trec import SMALL_FILE_BYTES, read_run, run_name
 from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator, open_binary
@@ -73,7 +74,7 @@ def evaluate_run_file(
     try:
         with system_allocator():
             try:
-                for rows in _whole_query_blocks(path, allow_extra_columns, block_bytes):
+                for rows in prefetched(_whole_query_blocks(path, allow_extra_columns, block_bytes)):
                     scorer.add(rows)
             except _Unsorted:
                 scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))

@@ -23,6 +23,7 @@ import numpy as np
 from harness.atomic import atomic_open
 from harness.errors import HarnessError, InputFormatError
 from harness.evaluation.coded_rows import CodedRows, factorize_sorted
+from harness.evaluation.qrels_text import GRADE_MAX, GRADE_MIN, plain_qrels
 from harness.evaluation.ranking import first_duplicate, rank_run
 from harness.evaluation.run import Run
 from harness.evaluation.score_matrix import ScoreMatrix
@@ -31,7 +32,6 @@ from harness.evaluation.trec_columns import INTEGER_PATTERN, Refused, open_binar
 RUN_COLUMNS = "qid Q0 docid rank score tag"
 RUN_FIELDS = 6
 QRELS_COLUMNS = "qid iter docid rel"
-GRADE_MIN, GRADE_MAX = -(2**31), 2**31 - 1
 RANK_MIN, RANK_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(INTEGER_PATTERN)
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -112,6 +112,12 @@ def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
     path = Path(path)
     if not path.is_file():
         raise HarnessError(f"{path}: no such qrels file")
+    plain = plain_qrels(path)
+    return plain if plain is not None else _qrels_lines(path)
+
+
+def _qrels_lines(path: Path) -> dict[str, dict[str, int]]:
+    """The reference reader of :func:`read_qrels`: one line at a time, naming the first wrong line."""
     qrels: dict[str, dict[str, int]] = {}
     for line_no, fields in _fields(path):
         if len(fields) != 4:

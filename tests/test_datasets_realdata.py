@@ -69,6 +69,15 @@ def test_mlqa_r_pool_and_partial_alignment(real_data_dir: Path) -> None:
     assert dataset.load(dataset.pair("de-xx"), real_data_dir).notes["relevant_per_query"] == [2, 4]
 
 
+@pytest.mark.parametrize("pair", ["xquad-r/de-de", "xquad-r/el-en", "xquad-r/ar-xx", "mlqa-r/de-ar", "mlqa-r/en-xx", "mlqa-r/vi-vi"])
+def test_queries_and_qrels_without_the_candidates_equal_the_loaded_task(real_data_dir: Path, pair: str) -> None:
+    pair_id = PairId.parse(pair)
+    dataset = lareqa(pair_id.dataset)
+    queries, qrels = dataset.queries_and_qrels(pair_id, real_data_dir)
+    task = dataset.load(pair_id, real_data_dir)
+    assert list(queries) == list(task.queries) and qrels == task.qrels and len(queries) > 100
+
+
 def test_miracl_topics_and_qrels_from_the_anserini_files(real_data_dir: Path) -> None:
     dataset = get_dataset("miracl")
     counts = {}

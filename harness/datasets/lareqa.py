@@ -210,20 +210,34 @@ class LareqaDataset(Dataset):
             fetch_verified(url, path, self.sha256[lang])
         return read_language(path, lang)
 
-    def load(self, pair: PairId, data_dir: Path, *, download: bool = False, candidate_text: str = CANDIDATE_TEXT.default) -> PairTask:
-        """The task of ``pair``; ``candidate_text`` (sentence or sentence+context) is each candidate's text."""
+    def queries_and_qrels(self, pair: PairId, data_dir: Path, *, download: bool = False) -> tuple[list[Query], dict[str, dict[str, int]]]:
+        """The pair's questions that have an answer among its candidates, and those answers; no candidate list is built."""
+        files, doc_langs = self._files(pair, data_dir, download)
+        return self._judged_questions(pair, files, doc_langs)
+
+    def _files(self, pair: PairId, data_dir: Path, download: bool) -> tuple[dict[str, LareqaLanguage], tuple[str, ...]]:
+        """The parsed files the pair reads (query language first) and its candidates' languages."""
         self.check_pair(pair)
-        candidate_text = resolve(self, {CANDIDATE_TEXT.name: candidate_text})[CANDIDATE_TEXT.name]
-        doc_langs = self.languages if pair.doc_lang == MULTILINGUAL else (pair.doc_lang,)
-        files = {lang: self.language(lang, data_dir, download=download) for lang in dict.fromkeys((pair.query_lang, *doc_langs))}
-        asked = files[pair.query_lang]
+        doc_langs = tuple(self.languages) if pair.doc_lang == MULTILINGUAL else (pair.doc_lang,)
+        return {lang: self.language(lang, data_dir, download=download) for lang in dict.fromkeys((pair.query_lang, *doc_langs))}, doc_langs
+
+    @staticmethod
+    def _judged_questions(pair: PairId, files: dict[str, LareqaLanguage], doc_langs: tuple[str, ...]) -> tuple[list[Query], dict[str, dict[str, int]]]:
         queries: list[Query] = []
         qrels: dict[str, dict[str, int]] = {}
-        for qid, text in asked.questions.items():
+        for qid, text in files[pair.query_lang].questions.items():
             relevant = {files[lang].answers[qid]: 1 for lang in doc_langs if qid in files[lang].answers}
             if relevant:
                 queries.append(Query(qid, text, pair.query_lang))
                 qrels[qid] = relevant
+        return queries, qrels
+
+    def load(self, pair: PairId, data_dir: Path, *, download: bool = False, candidate_text: str = CANDIDATE_TEXT.default) -> PairTask:
+        """The task of ``pair``; ``candidate_text`` (sentence or sentence+context) is each candidate's text."""
+        candidate_text = resolve(self, {CANDIDATE_TEXT.name: candidate_text})[CANDIDATE_TEXT.name]
+        files, doc_langs = self._files(pair, data_dir, download)
+        asked = files[pair.query_lang]
+        queries, qrels = self._judged_questions(pair, files, doc_langs)
         documents = [doc for lang in doc_langs for doc in files[lang].documents(candidate_text)]
         suffix = "+context" if candidate_text == "sentence+context" else ""
         collection = DocumentCollection.from_documents(f"{self.id}/{pair.doc_lang}{suffix}", documents)

@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -143,23 +144,31 @@ def _read_with_arrow(body: bytes, measures: list[str], path: Path) -> tuple[list
     import pyarrow as pa
     from pyarrow import csv
 
-    names = [f"c{j}" for j in range(len(measures) + 1)]  # the file's own names may be anything
     try:
-        table = csv.read_csv(
-            pa.py_buffer(body),
-            read_options=csv.ReadOptions(column_names=names, use_threads=False),
-            parse_options=csv.ParseOptions(
-                delimiter="\t", quote_char=False, escape_char=False, double_quote=False, newlines_in_values=False, ignore_empty_lines=False
-            ),
-            convert_options=csv.ConvertOptions(
-                column_types={name: pa.string() if j == 0 else pa.float64() for j, name in enumerate(names)},
-                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
-            ),
-        )
+        table = csv.read_csv(pa.py_buffer(body), **_arrow_options(len(measures)))
     except pa.ArrowInvalid:
         return None
-    values = np.column_stack([_floats(table.column(j)) for j in range(1, len(names))])
+    values = np.column_stack([_floats(table.column(j)) for j in range(1, len(measures) + 1)])
     return _query_id_list(table.column(0).combine_chunks(), path), values
+
+
+@lru_cache(maxsize=16)
+def _arrow_options(measures: int) -> dict[str, Any]:
+    """How arrow reads the lines after a header of ``measures`` measures (made once: a leaderboard reads thousands of files)."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    names = [f"c{j}" for j in range(measures + 1)]  # the file's own names may be anything
+    return {
+        "read_options": csv.ReadOptions(column_names=names, use_threads=False),
+        "parse_options": csv.ParseOptions(
+            delimiter="\t", quote_char=False, escape_char=False, double_quote=False, newlines_in_values=False, ignore_empty_lines=False
+        ),
+        "convert_options": csv.ConvertOptions(
+            column_types={name: pa.string() if j == 0 else pa.float64() for j, name in enumerate(names)},
+            null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
+        ),
+    }
 
 
 _RECENT_IDS: list[tuple[Any, list[str]]] = []  # (ids as arrow, the same ids checked, as a list), newest first

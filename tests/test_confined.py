@@ -68,3 +68,31 @@ def test_missing_files_are_absent_not_malformed(tree) -> None:
     (root / "dangling").symlink_to(root / "nowhere")
     with pytest.raises(FileNotFoundError):
         read_confined(root / "dangling", root, 100)
+
+
+def test_a_file_is_read_up_to_its_bound_and_refused_beyond(tree) -> None:
+    root, _ = tree
+    path = root / "pairs" / "a" / "sized.tsv"
+    path.write_bytes(b"x" * 100)
+    assert read_confined(path, root, 100) == b"x" * 100
+    assert read_confined(path, root, 1000) == b"x" * 100
+    with pytest.raises(HarnessError, match="larger than"):
+        read_confined(path, root, 99)
+    path.write_bytes(b"")
+    assert read_confined(path, root, 10) == b""
+
+
+def test_a_file_grown_since_its_size_was_read_is_read_to_the_bound(tree, monkeypatch) -> None:
+    root, _ = tree
+    path = root / "pairs" / "a" / "growing.tsv"
+    path.write_bytes(b"y" * 500)
+    real_fstat = os.fstat
+
+    class Smaller:  # the size as it was before the file grew to 500 bytes
+        def __init__(self, status):
+            self.st_mode, self.st_size = status.st_mode, 10
+
+    monkeypatch.setattr(os, "fstat", lambda fd: Smaller(real_fstat(fd)))
+    assert read_confined(path, root, 1000) == b"y" * 500
+    with pytest.raises(HarnessError, match="larger than"):
+        read_confined(path, root, 499)

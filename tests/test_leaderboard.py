@@ -85,21 +85,27 @@ def site(tmp_path_factory):
 
 
 class Cells(HTMLParser):
-    """Every ``td`` of every ``table.board``: (table id, row system, td attributes)."""
+    """Every ``td`` of every ``table.board``: (table id, row system, td attributes). A cell carries no
+    column of its own: its ``data-col`` is the header's above it (the header row's n-th ``th[data-col]``)."""
 
     def __init__(self):
         super().__init__()
         self.table = self.system = None
         self.cells = []
+        self.columns: list[str] = []
+        self.at = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table":
-            self.table = attrs.get("id")
+            self.table, self.columns = attrs.get("id"), []
+        elif tag == "th" and self.table and attrs.get("data-col") not in (None, "system"):
+            self.columns.append(attrs["data-col"])
         elif tag == "tr" and "data-system" in attrs:
-            self.system = attrs["data-system"]
+            self.system, self.at = attrs["data-system"], 0
         elif tag == "td" and self.table and self.system:
-            self.cells.append((self.table, self.system, attrs))
+            self.cells.append((self.table, self.system, {**attrs, "data-col": self.columns[self.at]}))
+            self.at += 1
 
 
 def board_cells(page: str, measure: str = "AP"):

@@ -59,11 +59,16 @@ def shot(browser, name: str) -> Path:
     return target
 
 
+def column_cells(table, col: str) -> list:
+    """The body cells under the header of column ``col`` (a cell has no column of its own: it is the
+    row's cell at the header's position)."""
+    at = table.find_element("css selector", f'tr.labels th[data-col="{col}"]').get_attribute("cellIndex")
+    return table.find_elements("css selector", f"tbody tr > :nth-child({int(at) + 1})")
+
+
 def column_values(browser, table, col: str) -> list[float | None]:
-    rows = table.find_elements("css selector", "tbody tr")
     out = []
-    for row in rows:
-        cell = row.find_element("css selector", f'td[data-col="{col}"]')
+    for cell in column_cells(table, col):
         raw = cell.get_attribute("data-value")
         out.append(None if raw is None else float(raw))
     return out
@@ -111,7 +116,8 @@ def test_filtering_by_setting_and_language_hides_columns(browser, site):
     browser.find_element("css selector", 'input[data-filter-setting="clir"]').click()
     assert shown("pair") == sorted(p.split("/")[1] for p in MOIR)
     assert "clir" not in shown("mean")
-    cells = table.find_elements("css selector", 'tbody td[data-setting="clir"]')
+    clir = table.find_elements("css selector", 'tr.labels th[data-setting="clir"]')
+    cells = [cell for th in clir for cell in column_cells(table, th.get_attribute("data-col"))]
     assert cells and not any(c.is_displayed() for c in cells)
     browser.find_element("css selector", 'input[data-filter-setting="clir"]').click()
     from selenium.webdriver.support.ui import Select

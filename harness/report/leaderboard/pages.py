@@ -76,7 +76,20 @@ def environment():
     """The jinja2 environment of the site's templates (autoescaped, undefined names are errors)."""
     import jinja2
 
-    env = jinja2.Environment(
+    class ViewEnvironment(jinja2.Environment):
+        """The views are plain dicts: ``cell.value`` looks the key up first. (jinja tries the attribute
+        first, and a dict's missing attribute costs an exception: about a million of them for the
+        pages of fifty systems.) Where the key is absent, jinja's own lookup follows, as before."""
+
+        def getattr(self, obj, attribute):
+            if type(obj) is dict:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    env = ViewEnvironment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -34,7 +34,7 @@ def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
         present = [c for c in range(len(board.columns)) if not np.all(np.isnan(board.values[m, :, c]))]
         if not present:
             continue
-        decimals = decimals_for([v for v in board.values[m][:, present].ravel().tolist() if not math.isnan(v)], digits)
+        decimals = measure_decimals(board, m, digits)
         columns = [_column_view(board, c) for c in present]
         best_text = {c: _best_text(board.values[m, complete[:, c], c], measure.higher_is_better, decimals) for c in present}
         rows = []
@@ -51,6 +51,14 @@ def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
         "baseline_file": system_file(board.baseline) if board.baseline else None, "systems": len(board.systems),
         "pairs": sum(not c.is_average for c in board.columns), "notes": board.notes,
     }
+
+
+def measure_decimals(board: DatasetBoard, m: int, digits: int) -> int:
+    """:func:`decimals_for` of every value of measure ``m`` (only the largest magnitude decides: one
+    number, not a list of every value, for every system page that asks)."""
+    values = board.values[m]
+    finite = np.abs(values[~np.isnan(values)])
+    return decimals_for([float(finite.max())] if finite.size else [], digits)
 
 
 def coverage_text(held: int, full: int) -> str:
@@ -238,7 +246,7 @@ def _standing(board: DatasetBoard, name: str, digits: int) -> list[dict[str, Any
     s = board.systems.index(name)
     out = []
     for m, measure in enumerate(board.measures):
-        decimals = decimals_for([v for v in board.values[m].ravel().tolist() if not math.isnan(v)], digits)
+        decimals = measure_decimals(board, m, digits)
         for c, column in enumerate(board.columns):
             value = board.values[m, s, c]
             if not column.is_average or math.isnan(value):

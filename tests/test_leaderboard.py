@@ -15,7 +15,7 @@ import pytest
 from harness.datasets.pairs import PairId
 from harness.errors import HarnessError
 from harness.report.leaderboard import build_leaderboard, dataset_board
-from harness.report.leaderboard.pages import dataset_file, escape_json, safe_url, system_file
+from harness.report.leaderboard.pages import dataset_file, escape_json, measure_files, safe_url, system_file
 from harness.report.leaderboard.score_cache import ScoreCache
 from harness.stats import compare_submissions
 from harness.stats.all_pairs import pair_index
@@ -124,7 +124,9 @@ def column_index(page: str, measure: str, **wanted) -> str:
 
 
 def test_every_page_is_written(site):
-    names = {"index.html", "compare.html", "dataset-xquad-r.html"} | {f"system-{n}.html" for n in ("bm25", "better", "same", "evil", "partial")}
+    names = {"index.html", "compare.html", "dataset-xquad-r.html", "dataset-xquad-r.R_10.html"} | {
+        f"system-{n}.html" for n in ("bm25", "better", "same", "evil", "partial")
+    }
     assert names == set(site.pages)
     assert set(site.built.systems) == {"bm25", "better", "same", "evil", "partial"}
     assert site.built.baseline == "bm25" and site.built.datasets == [DATASET]
@@ -144,7 +146,19 @@ def test_values_appear_in_the_dataset_table(site):
     moir = column_index(page, "AP", kind="mean", setting="moir")
     expected = np.mean([better.meta["pairs"][p]["measures"]["AP"] for p in MOIR])
     assert float(cells[("better", moir)]["data-value"]) == pytest.approx(expected, abs=1e-12)
-    assert 'id="table-R@10"' in page
+    # one page a measure: the first measure's at the dataset's name, the others beside it, each linked from the others
+    assert 'id="table-R@10"' not in page and 'id="table-R@10"' in site.pages["dataset-xquad-r.R_10.html"]
+    assert 'data-file="dataset-xquad-r.R_10.html"' in page and 'data-file="dataset-xquad-r.html"' in site.pages["dataset-xquad-r.R_10.html"]
+    r10 = site.pages["dataset-xquad-r.R_10.html"]
+    col = column_index(r10, "R@10", langs="de-en")
+    assert float(board_cells(r10, "R@10")[("better", col)]["data-value"]) == pytest.approx(better.meta["pairs"]["xquad-r/de-en"]["measures"]["R@10"], abs=1e-12)
+
+
+def test_measure_pages_are_named_by_their_measure_or_else_by_position():
+    assert measure_files("xquad-r", ["AP", "R@10", "nDCG@10"]) == {
+        "AP": "dataset-xquad-r.html", "R@10": "dataset-xquad-r.R_10.html", "nDCG@10": "dataset-xquad-r.nDCG_10.html",
+    }
+    assert measure_files("a/b", ["P@1", "P_1"]) == {"P@1": "dataset-a~b.html", "P_1": "dataset-a~b.m2.html"}
 
 
 def test_significance_marks_where_a_system_is_clearly_better(site):
@@ -351,7 +365,7 @@ def test_the_cli_writes_the_site_and_reports_bad_input_in_one_line(site, tmp_pat
     empty = ["--data-dir", str(no_data(tmp_path))]
     assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "cli"), "--quiet", *empty]) == 0
     out = capsys.readouterr().out
-    assert "8 pages" in out and "5 systems on 1 dataset(s), 156 tests" in out and (tmp_path / "cli" / "index.html").is_file()
+    assert "9 pages" in out and "5 systems on 1 dataset(s), 156 tests" in out and (tmp_path / "cli" / "index.html").is_file()
     assert main(["leaderboard", "--submissions", str(site.root), "--out", str(tmp_path / "x"), "--baseline", "nope", *empty]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("harness: error: --baseline nope: no such submission") and "\n" not in err

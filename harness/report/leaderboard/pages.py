@@ -37,8 +37,21 @@ def checked_data_file(name: str) -> str:
 
 
 def dataset_file(dataset: str) -> str:
-    """``dataset-ID.html``; a ``/`` in a dataset id becomes ``~``."""
+    """``dataset-ID.html`` (the page of the dataset's first measure); a ``/`` in a dataset id becomes ``~``."""
     return checked_file(f"dataset-{dataset.replace('/', '~')}.html")
+
+
+def measure_files(dataset: str, measures: list[str]) -> dict[str, str]:
+    """The page of each measure of a dataset: the first at :func:`dataset_file`, each other at
+    ``dataset-ID.MEASURE.html`` (characters other than letters, digits and ``.+~-`` written ``_``; by
+    position, ``.m2``, ``.m3`` ..., should two measures come out the same). One page a measure: at
+    hundreds of systems a page holding every measure's table is tens of megabytes."""
+    first = dataset_file(dataset)
+    stem = first[: -len(".html")]
+    slugs = [re.sub(r"[^A-Za-z0-9.+~-]", "_", measure) for measure in measures]
+    if len(set(slugs)) < len(slugs):
+        slugs = [f"m{i + 1}" for i in range(len(measures))]
+    return {measure: first if i == 0 else checked_file(f"{stem}.{slug}.html") for i, (measure, slug) in enumerate(zip(measures, slugs))}
 
 
 def system_file(name: str) -> str:

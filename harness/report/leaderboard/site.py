@@ -30,6 +30,7 @@ from harness.report.leaderboard.pages import (
     checked_file,
     dataset_file,
     environment,
+    measure_files,
     system_file,
 )
 from harness.report.leaderboard.score_cache import ScoreCache
@@ -197,11 +198,14 @@ def _render(
         )
     }
     for dataset, board in boards.items():
-        page = dataset_file(dataset)
-        tables.append(dataset_table(page[: -len(".html")], board))
-        pages[page] = env.get_template("dataset.html.j2").render(
-            info=info, links=links, view=dataset_view(board, digits), title=f"{dataset} · Leaderboard", table=tables[-1]
-        )
+        tables.append(dataset_table(dataset_file(dataset)[: -len(".html")], board))
+        view = dataset_view(board, digits)
+        files = measure_files(dataset, [table["measure"] for table in view["tables"]])
+        for table in view["tables"]:
+            measure_view = {**view, "tables": [table], "measure_pages": list(files.items())}
+            pages[files[table["measure"]]] = env.get_template("dataset.html.j2").render(
+                info=info, links=links, view=measure_view, title=f"{dataset} {table['measure']} · Leaderboard", table=tables[-1]
+            )
     systems = {}
     for submission in progress_bar(submissions, progress, "system pages"):
         page = system_file(submission.name)

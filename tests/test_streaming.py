@@ -68,6 +68,13 @@ def test_blocks_equal_the_whole(tmp_path: Path, case, missing_as_zero: bool, blo
     same(found, expected)
 
 
+def test_a_file_is_cut_into_about_eight_blocks_of_2_to_16_mib() -> None:
+    mib = 1 << 20
+    assert streaming.default_block_bytes(300 * 1024) == 2 * mib
+    assert streaming.default_block_bytes(34 * mib) == 34 * mib // 8
+    assert streaming.default_block_bytes(3400 * mib) == 16 * mib
+
+
 def test_a_duplicate_is_named_by_its_line(tmp_path: Path) -> None:
     path = tmp_path / "dup.trec"
     path.write_text("q1 Q0 a 1 2 t\nq1 Q0 b 2 1 t\nq2 Q0 c 1 1 t\nq2 Q0 c 2 0.5 t\n")

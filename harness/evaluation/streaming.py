@@ -31,7 +31,9 @@ from harness.evaluation.ranking import TIES_DEFINITION
 from harness.evaluation.trec import SMALL_FILE_BYTES, read_run, run_name
 from harness.evaluation.trec_columns import Refused, arrow_csv_options, checked_ranks, guess_separator, open_binary
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 16 << 20  # the largest block
+MIN_BLOCK_BYTES = 2 << 20
+PIPELINED_BLOCKS = 8  # a file of a few blocks parses and scores them one after the other: cut it finer
 PARSE_BLOCK_BYTES = 1 << 20  # arrow parses a block's megabytes on every core
 
 
@@ -49,11 +51,14 @@ def evaluate_run_file(
     pool: Iterable[str] | None = None,
     compat: str = DEFAULT_COMPAT,
     allow_extra_columns: bool = False,
-    block_bytes: int = BLOCK_BYTES,
+    block_bytes: int | None = None,
 ) -> Evaluation:
     """:func:`~harness.evaluation.evaluate` of the run file at ``path``, read and scored block by block.
 
-    Peak memory follows ``block_bytes`` (and the number of queries), not the file's size. The
+    Peak memory follows ``block_bytes`` (and the number of queries), not the file's size; by default
+    a block is an eighth of the file, between 2 and 16 MiB, so that the parse of the next block
+    (:mod:`.prefetched`) runs while this one is scored (a 34 MB run of 10k queries, in process:
+    0.25 s in 4 MiB blocks against 0.34 s in 16 MiB ones). The
     file is checked as :func:`~harness.evaluation.read_run` checks it, with the same errors.
     """
     path = Path(path)
@@ -68,8 +73,11 @@ def evaluate_run_file(
         run = read_run(path, allow_extra_columns=allow_extra_columns)
         return evaluate(run, judged, chosen, tie_break=tie_break, missing_as_zero=missing_as_zero, pool=pool, compat=compat)
 
-    if path.stat().st_size <= SMALL_FILE_BYTES:
+    size = path.stat().st_size
+    if size <= SMALL_FILE_BYTES:
         return whole_file()
+    if block_bytes is None:
+        block_bytes = default_block_bytes(size)
     scorer = _BlockScorer(chosen, judged, pool, tie_break, compat, run_name(path))
     try:
         with system_allocator():
@@ -84,6 +92,11 @@ def evaluate_run_file(
     except (Refused, DuplicateDocument):  # read_run names the file's line
         return whole_file()
     return scorer.result(missing_as_zero)
+
+
+def default_block_bytes(file_bytes: int) -> int:
+    """An eighth of the file, between :data:`MIN_BLOCK_BYTES` and :data:`BLOCK_BYTES`."""
+    return min(BLOCK_BYTES, max(MIN_BLOCK_BYTES, file_bytes // PIPELINED_BLOCKS))
 
 
 class _BlockScorer:

@@ -67,22 +67,41 @@ def linear_neighbours(q: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray,
     return previous % size, following % size, gamma
 
 
+def tail_side(first: int, second: int, size: int) -> int:
+    """1 where order statistics ``first`` <= ``second`` of ``size`` values lie in the low quarter,
+    -1 where in the high one (they are then read on the negated values), else 0."""
+    if second < size // 4:
+        return 1
+    if first >= size - size // 4:
+        return -1
+    return 0
+
+
+def cut_position(needed: int, samples: int) -> int:
+    """Where, in a sample of every :data:`SAMPLE_STRIDE`-th value, to cut so that about twice
+    ``needed`` values lie at or below the cut."""
+    return min(samples - 1, (2 * needed + 64) // SAMPLE_STRIDE)
+
+
+def lower_order_statistics(table: np.ndarray, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's order statistics ``first`` <= ``second`` (near its start), ``table`` partially sorted
+    in place: one partition at the second; the first is the largest of the ``second`` smallest."""
+    table.partition(second, axis=1)
+    return (table[:, second] if first == second else table[:, :second].max(axis=1)), table[:, second]
+
+
 def _order_statistics(lanes: np.ndarray, previous: np.ndarray, following: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
     """``low[i]``, ``high[i]`` = each lane's order statistics ``previous[i]`` and ``following[i]``."""
     size = lanes.shape[1]
     for i, (first, second) in enumerate(zip(previous.tolist(), following.tolist())):
-        if size >= MIN_CUT_SIZE and second < size // 4:
+        side = tail_side(first, second, size) if size >= MIN_CUT_SIZE else 0
+        if side > 0:
             low[i], high[i] = _order_statistics_below_a_cut(lanes, first, second, 1.0)
-        elif size >= MIN_CUT_SIZE and first >= size - size // 4:  # the same on the negated lanes
+        elif side < 0:  # the same on the negated lanes
             negated_first, negated_second = _order_statistics_below_a_cut(lanes, size - 1 - second, size - 1 - first, -1.0)
             low[i], high[i] = -negated_second, -negated_first
-        elif second == first:
-            lanes.partition(first, axis=1)
-            low[i] = high[i] = lanes[:, first]
-        elif second <= size - second:  # near the start: the first is the largest of the `second` smallest
-            lanes.partition(second, axis=1)
-            high[i] = lanes[:, second]
-            low[i] = lanes[:, :second].max(axis=1)
+        elif second == first or second <= size - second:  # near the start
+            low[i], high[i] = lower_order_statistics(lanes, first, second)
         else:  # near the end: the second is the smallest of those above the first
             lanes.partition(first, axis=1)
             low[i] = lanes[:, first]
@@ -101,7 +120,7 @@ def _order_statistics_below_a_cut(lanes: np.ndarray, first: int, second: int, si
     rows, size = lanes.shape
     needed = second + 1
     sample = sign * lanes[:, ::SAMPLE_STRIDE]
-    position = min(sample.shape[1] - 1, (2 * needed + 64) // SAMPLE_STRIDE)
+    position = cut_position(needed, sample.shape[1])
     cut = np.partition(sample, position, axis=1)[:, position, None]
     inside = lanes <= cut if sign > 0 else lanes >= -cut
     counts = inside.sum(axis=1)

@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from harness.stats.pair_sums import PairSums
-from harness.stats.percentile import MIN_CUT_SIZE, lerp, linear_neighbours
-
-SAMPLE_STRIDE = 16
+from harness.stats.percentile import MIN_CUT_SIZE, SAMPLE_STRIDE, cut_position, lerp, linear_neighbours, lower_order_statistics, tail_side
 
 
 def streamable(pairs: PairSums, resamples: int, quantiles: Sequence[float]) -> bool:
@@ -32,7 +30,7 @@ def streamable(pairs: PairSums, resamples: int, quantiles: Sequence[float]) -> b
     previous, following, _ = linear_neighbours(np.asarray(quantiles, dtype=np.float64), resamples)
     return (
         resamples >= MIN_CUT_SIZE
-        and all(_side(int(a), int(b), resamples) != 0 for a, b in zip(previous, following))
+        and all(tail_side(int(a), int(b), resamples) != 0 for a, b in zip(previous, following))
         and bool(np.isfinite(pairs.units).all())
     )
 
@@ -59,15 +57,6 @@ def streamed_linear_quantiles(
     return lerp(low / count, high / count, gamma)
 
 
-def _side(first: int, second: int, size: int) -> int:
-    """1 where order statistics ``first`` <= ``second`` lie in the low quarter, -1 in the high one, else 0."""
-    if second < size // 4:
-        return 1
-    if first >= size - size // 4:
-        return -1
-    return 0
-
-
 def _sample_lanes(pairs: PairSums, blocks: Iterable[np.ndarray]) -> np.ndarray:
     """Each pair's sums over every :data:`SAMPLE_STRIDE`-th row of the plan (pairs in ``order`` x samples),
     from the systems' sums: exact for an exact pair, within rounding for the others."""
@@ -81,15 +70,12 @@ def _sample_lanes(pairs: PairSums, blocks: Iterable[np.ndarray]) -> np.ndarray:
 
 
 def _full_lanes(pairs: PairSums, blocks: Iterable[np.ndarray], lanes: np.ndarray) -> np.ndarray:
-    """The resampled sums of the pairs at ``lanes`` (positions in ``order``), every resample, as :meth:`PairSums.parts` gives them."""
+    """The resampled sums of the pairs at ``lanes`` (positions in ``order``), every resample, as :meth:`PairSums.block` gives them."""
     out: list[np.ndarray] = []
     for block in blocks:
-        part_sums = np.empty((len(lanes), len(block)))
-        for positions, sums, axis in pairs.parts(block):
-            inside = (lanes >= positions.start) & (lanes < positions.stop)
-            local = lanes[inside] - positions.start
-            part_sums[inside] = sums[:, local].T if axis == 0 else sums[local]
-        out.append(part_sums)
+        sums = np.empty((len(pairs), len(block)))
+        pairs.block(block, sums)
+        out.append(sums[lanes])
     return np.concatenate(out, axis=1)
 
 
@@ -97,7 +83,7 @@ class _Tail:
     """One quantile's two order statistics on one side of every lane, from the values beyond a cut."""
 
     def __init__(self, first: int, second: int, size: int) -> None:
-        self.sign = _side(first, second, size)
+        self.sign = tail_side(first, second, size)
         # on the low side, statistics first and second of the lane; on the high side, of the negated lane
         self.first, self.second = (first, second) if self.sign > 0 else (size - 1 - second, size - 1 - first)
         self.size = size
@@ -105,7 +91,7 @@ class _Tail:
         self.values: list[np.ndarray] = []
 
     def set_cuts(self, sample: np.ndarray) -> None:
-        position = min(sample.shape[1] - 1, (2 * (self.second + 1) + 64) // SAMPLE_STRIDE)
+        position = cut_position(self.second + 1, sample.shape[1])
         self.cuts = self.sign * np.partition(self.sign * sample, position, axis=1)[:, position]
 
     def keep(self, positions: slice, sums: np.ndarray, axis: int) -> None:
@@ -151,9 +137,5 @@ class _Tail:
         return table
 
     def _selected(self, table: np.ndarray) -> np.ndarray:
-        """Order statistics ``first`` and ``second`` of each row: one partition, at the second, and the
-        first as the largest below it (or the second itself)."""
-        table.partition(self.second, axis=1)
-        second = table[:, self.second]
-        first = second if self.first == self.second else table[:, : self.second].max(axis=1)
-        return np.stack([first, second])
+        """Order statistics ``first`` and ``second`` of each row (``table`` partially sorted in place)."""
+        return np.stack(lower_order_statistics(table, self.first, self.second))

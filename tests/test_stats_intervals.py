@@ -29,6 +29,13 @@ from harness.stats.shared_scores import SharedScores
 from tests.test_stats_comparison import make_submission
 
 
+@pytest.fixture(autouse=True)
+def streamed_whatever_the_size(monkeypatch):
+    """These tables are small: streaming is forced on them, so that its bits are what is checked
+    (the default holds small tables' sums: :func:`test_small_tables_hold_their_sums_with_the_same_bits`)."""
+    monkeypatch.setattr(streamed_quantiles, "MIN_STREAMED_SUMS", 0)
+
+
 def previous_bootstrap_interval(differences, resamples=10_000, seed=0, confidence=0.95):
     """The intervals as harness 0.x computed them (the reference)."""
     d = as_columns(differences)
@@ -240,6 +247,21 @@ def test_streamed_intervals_only_where_every_quantile_is_in_a_tail():
     assert not streamed_quantiles.streamable(pairs, 4000, [0.025, 0.5])  # the median is no tail
     units[3, 1] = np.nan
     assert not streamed_quantiles.streamable(PairSums(units, *all_pairs(3, 1)), 4000, [0.025, 0.975])
+
+
+def test_small_tables_hold_their_sums_with_the_same_bits(monkeypatch):
+    rng = np.random.default_rng(10)
+    units = np.concatenate([scores("ap", 300, 3, rng), scores("recall", 300, 3, rng)], axis=1)
+    first, second = all_pairs(3, 2)
+    pairs = PairSums(units, first, second)
+    d = np.ascontiguousarray(units[:, first] - units[:, second])
+    streamed = pair_bootstrap_interval(pairs, 4000, 5)
+    monkeypatch.undo()
+    assert len(pairs) * 4000 < streamed_quantiles.MIN_STREAMED_SUMS
+    assert not streamed_quantiles.streamable(pairs, 4000, [0.025, 0.975])
+    held = pair_bootstrap_interval(pairs, 4000, 5)
+    assert_same(held, previous_bootstrap_interval(d, 4000, 5))
+    assert_same(held, streamed)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,12 +24,18 @@ import numpy as np
 from harness.stats.pair_sums import PairSums
 from harness.stats.percentile import MIN_CUT_SIZE, SAMPLE_STRIDE, cut_position, lerp, linear_neighbours, lower_order_statistics, tail_side
 
+# Below this many resampled sums (pairs x B) holding them all and partitioning is as fast or faster
+# (measured at B = 10,000 and 1,190 queries: 1 to 15 pairs 5-40% faster held, 28 even, 66 and more streamed)
+MIN_STREAMED_SUMS = 1 << 18
+
 
 def streamable(pairs: PairSums, resamples: int, quantiles: Sequence[float]) -> bool:
-    """Whether every quantile lies in a tail (the outer quarter of ``resamples`` values) and every value is finite."""
+    """Whether the sums are many enough to stream (:data:`MIN_STREAMED_SUMS`), every quantile lies
+    in a tail (the outer quarter of ``resamples`` values) and every value is finite."""
     previous, following, _ = linear_neighbours(np.asarray(quantiles, dtype=np.float64), resamples)
     return (
         resamples >= MIN_CUT_SIZE
+        and len(pairs) * resamples >= MIN_STREAMED_SUMS
         and all(tail_side(int(a), int(b), resamples) != 0 for a, b in zip(previous, following))
         and bool(np.isfinite(pairs.units).all())
     )

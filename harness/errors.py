@@ -1,7 +1,6 @@
 """The one exception type for user mistakes: the CLI prints its message on one line and exits 2."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -22,6 +21,8 @@ class InputFormatError(HarnessError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for the closest choice, or '' when nothing is close."""
+    import difflib  # only on a mistake: not worth its import on every start
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

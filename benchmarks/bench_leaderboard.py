@@ -208,29 +208,37 @@ def browser_measures(site: Path, repeats: int = 3) -> dict | None:
 
 
 def reader_side_by_side(submissions: Path, files: int = 300, rounds: int = 5) -> dict:
-    """CPU ms a file: the harness's per-query reader, pyarrow's CSV reader and the raw read, on the
+    """CPU ms a file: the harness's per-query reader (a file at a time, and a submission's files in
+    one call, as the leaderboard's gate reads them), pyarrow's CSV reader and the raw read, on the
     same files, taking turns, the best of ``rounds`` (CPU time: other processes on the machine
     shift wall times by more than the differences)."""
     import pyarrow as pa
     from pyarrow import csv
 
-    from harness.per_query import read_per_query_table
+    from harness.per_query import read_per_query_table, read_per_query_tables
 
     paths = sorted(submissions.glob(f"*/pairs/*/*/{PER_QUERY_FILE}"))[:files]
+    by_submission: dict[Path, list[Path]] = {}
+    for path in paths:
+        by_submission.setdefault(path.parents[3], []).append(path)
 
     def arrow(path: Path):
         table = csv.read_csv(path, parse_options=csv.ParseOptions(delimiter="\t"), convert_options=csv.ConvertOptions(column_types={"query_id": pa.string()}))
         return table.column(0).to_pylist(), np.column_stack([c.to_numpy() for c in table.columns[1:]])
 
-    readers = {"raw_read_ms": Path.read_bytes, "pyarrow_csv_ms": arrow, "harness_ms": read_per_query_table}
+    readers = {
+        "raw_read_ms": lambda: [path.read_bytes() for path in paths],
+        "pyarrow_csv_ms": lambda: [arrow(path) for path in paths],
+        "harness_ms": lambda: [read_per_query_table(path) for path in paths],
+        "harness_batched_ms": lambda: [read_per_query_tables(group, root) for root, group in by_submission.items()],
+    }
     out: dict = {"files": len(paths), **{label: float("inf") for label in readers}}
     for read in readers.values():
-        read(paths[0])  # imports and warm caches
+        read()  # imports and warm caches
     for _ in range(rounds):
         for label, read in readers.items():
             started = time.process_time()
-            for path in paths:
-                read(path)
+            read()
             out[label] = min(out[label], (time.process_time() - started) / len(paths) * 1e3)
     return out
 
@@ -313,7 +321,8 @@ def main() -> None:
 
     reader = reader_side_by_side(submissions)
     results["per_query_reader"] = reader
-    print(f"\nper-query reader on {reader['files']} files (CPU): harness {reader['harness_ms']:.2f} ms a file, "
+    print(f"\nper-query reader on {reader['files']} files (CPU): harness {reader['harness_ms']:.2f} ms a file "
+          f"({reader['harness_batched_ms']:.2f} ms a submission's files at once, as the gate reads them), "
           f"pyarrow.csv {reader['pyarrow_csv_ms']:.2f} ms, raw read {reader['raw_read_ms']:.3f} ms")
     kernel = kernel_side_by_side(args.systems)
     results["all_pairs_kernel"] = kernel

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +82,8 @@ def check_submission(
     caller that reads them next.
     """
     from harness.paths import data_dir as resolve_data_dir
-    from harness.submissions import Submission, read_meta_json
+    from harness.per_query import read_per_query_tables
+    from harness.submissions import PER_QUERY_FILE, Submission, read_meta_json
 
     check = SubmissionCheck(Path(root))
     folder = check.root
@@ -102,8 +104,10 @@ def check_submission(
     if not meta["pairs"]:
         check.findings.append(Finding("problem", f"{meta_path}: holds no pairs"))
     data_root = resolve_data_dir(data_dir)
-    for pair, record in sorted(meta["pairs"].items()):
-        check.findings += _pair_findings(check, pair, record, _command_for(meta, pair), data_root, check_runs)
+    pairs = sorted(meta["pairs"].items())
+    tables = read_per_query_tables([folder / "pairs" / pair / PER_QUERY_FILE for pair, _ in pairs], folder)
+    for pair, record in pairs:
+        check.findings += _pair_findings(check, pair, record, _command_for(meta, pair), data_root, check_runs, tables)
     unchecked = sorted({PairId.parse(pair).dataset for pair, (_, total) in check.coverage.items() if total is None})
     if unchecked:
         check.findings.append(Finding("note", f"query ids of {', '.join(unchecked)} not checked: no data found under {data_root} (--data-dir)"))
@@ -137,8 +141,11 @@ def meta_problems(meta: Any, meta_path: Path) -> list[str]:
     return [f"{meta_path}: {_where(error.absolute_path)}: {_short(error.message)}" for error in errors]
 
 
-def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], command: str, data_root: Path, check_runs: bool) -> list[Finding]:
-    from harness.submissions import PER_QUERY_FILE, RUN_FILE, read_per_query_table
+def _pair_findings(
+    check: SubmissionCheck, pair: str, record: dict[str, Any], command: str, data_root: Path, check_runs: bool, tables: Mapping[Path, Any]
+) -> list[Finding]:
+    """The findings on one pair; ``tables``: each per-query file's table or error, read beforehand."""
+    from harness.submissions import PER_QUERY_FILE, RUN_FILE
 
     where = f"{check.root / 'meta.json'}: pairs[{pair!r}]"
     try:
@@ -159,7 +166,9 @@ def _pair_findings(check: SubmissionCheck, pair: str, record: dict[str, Any], co
     folder = check.root / "pairs" / pair
     per_query_path = folder / PER_QUERY_FILE
     try:
-        table = read_per_query_table(per_query_path, check.root)
+        table = tables[per_query_path]
+        if isinstance(table, Exception):
+            raise table
     except FileNotFoundError:
         return findings + [Finding("problem", f"{per_query_path}: missing (per-query scores of {pair})")]
     except (HarnessError, OSError) as error:

@@ -22,7 +22,7 @@ from scipy import stats
 
 from harness.confined import decode_utf8
 from harness.errors import HarnessError
-from harness.per_query import PerQueryTable, parse_per_query, read_per_query_table, write_per_query
+from harness.per_query import PerQueryTable, parse_per_query, read_per_query_table, read_per_query_tables, write_per_query
 from harness.report.leaderboard import dataset_board
 from harness.report.leaderboard.compare_view import ABOVE, BELOW, NOT_SIGNIFICANT, UNTESTED, compare_blocks, own_units
 from harness.report.leaderboard.gate_cache import GateCache
@@ -77,6 +77,51 @@ def test_the_fast_reader_gives_the_reference_readers_table_or_error(tmp_path_fac
     for edit in EDITS:
         path.write_bytes(edit(valid))
         assert outcome(read_per_query_table, path) == outcome(reference, path), edit(valid)
+
+
+@PROPERTY_FEW
+@given(IDS, st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=12, max_size=12))
+def test_files_read_in_one_batch_give_each_its_own_table_or_error(tmp_path_factory, ids, values):
+    """Every edit of a file in one call: rows of files with as many measures are parsed together,
+    and each file still gets the reference reader's table or error (naming its own line)."""
+    folder = tmp_path_factory.mktemp("batch")
+    write_per_query(folder / "valid.tsv", {"AP": dict(zip(ids, values)), "R@10": dict(zip(ids, values[::-1]))})
+    valid = (folder / "valid.tsv").read_bytes()
+    paths = []
+    for number, edit in enumerate(EDITS):
+        paths.append(folder / f"{number}.tsv")
+        paths[-1].write_bytes(edit(valid))
+    paths.append(folder / "missing.tsv")
+    batched = read_per_query_tables(paths, folder)
+    assert list(batched) == paths and isinstance(batched[paths[-1]], FileNotFoundError)
+    for path in paths[:-1]:
+        assert outcome(lambda p: _raised(batched[p]), path) == outcome(reference, path), path.read_bytes()
+
+
+def test_a_batch_is_one_arrow_call_cut_at_each_files_rows(tmp_path, monkeypatch):
+    import harness.per_query as per_query
+
+    sizes = {"a": 3, "b": 1, "c": 5, "d": 2}
+    paths = []
+    for name, size in sizes.items():
+        paths.append(tmp_path / f"{name}.tsv")
+        write_per_query(paths[-1], {"AP": {f"{name}{i}": i / 7 for i in range(size)}, "R@1": {f"{name}{i}": float(i % 2) for i in range(size)}})
+    (tmp_path / "e.tsv").write_text("query_id\tAP\tR@1\ne0\t0.5\t1\ne0\t0.25\t0\n")  # a duplicate id: its own error, in the batch
+    paths.append(tmp_path / "e.tsv")
+    calls = []
+    original = per_query._read_with_arrow
+    monkeypatch.setattr(per_query, "_read_with_arrow", lambda body, measures: calls.append(body.count(b"\n")) or original(body, measures))
+    batched = read_per_query_tables(paths, tmp_path)
+    assert calls == [sum(sizes.values()) + 2]  # one call over every file's rows
+    for path in paths[:-1]:
+        assert outcome(lambda p: _raised(batched[p]), path) == outcome(reference, path)
+    assert str(batched[paths[-1]]) == f"{paths[-1]}:3: query 'e0' appears twice"
+
+
+def _raised(table):
+    if isinstance(table, Exception):
+        raise table
+    return table
 
 
 def test_the_reader_keys_a_table_on_its_bytes_and_shares_equal_id_lists(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.report.leaderboard.command_view import command_lines
+from harness.report.leaderboard.page_markup import board_cells, command_markup, mark_markup
 from harness.submissions import check_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -110,5 +110,7 @@ def environment():
         lstrip_blocks=True,
     )
     env.filters["json_script"] = json_for_script
-    env.filters["command_lines"] = command_lines
+    env.filters["board_cells"] = board_cells
+    env.filters["mark"] = mark_markup
+    env.globals["command"] = command_markup
     return env

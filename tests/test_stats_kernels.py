@@ -26,7 +26,7 @@ import pytest
 from scipy import stats
 
 from harness.errors import HarnessError
-from harness.stats import resampling
+from harness.stats import resampling, student_t
 from harness.stats.bootstrap import bootstrap_interval, bootstrap_p
 from harness.stats.columns import as_columns
 from harness.stats.corrections import (
@@ -655,3 +655,55 @@ def test_a_nan_p_stays_nan_and_does_not_count_in_the_family_size_as_in_r_p_adjus
 def test_exact_enumeration_refuses_an_impossible_number_of_patterns():
     with pytest.raises(ValueError, match="too large"):
         randomization_p(np.ones(40), exact=True)
+
+
+def _previous_correction(name: str, p: np.ndarray) -> np.ndarray:
+    """The corrections as they were computed one family at a time (NaNs dropped first): the reference."""
+    p = np.asarray(p, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    present = ~np.isnan(p)
+    q = p[present]
+    order = np.argsort(q, kind="stable")
+    if name == "bonferroni":
+        adjusted = np.minimum(1.0, q * q.size)
+    elif name == "none":
+        adjusted = q.copy()
+    else:
+        if name == "holm":
+            ordered = np.minimum(1.0, np.maximum.accumulate(q[order] * (q.size - np.arange(q.size))))
+        else:
+            ordered = np.minimum(1.0, np.minimum.accumulate((q[order] * q.size / np.arange(1, q.size + 1))[::-1])[::-1])
+        adjusted = np.empty_like(q)
+        adjusted[order] = ordered
+    out[present] = adjusted
+    return out
+
+
+@pytest.mark.parametrize("name", ["bonferroni", "holm", "bh", "none"])
+def test_many_families_at_once_give_each_familys_bits(name):
+    """families=True (a family per row, as the leaderboard adjusts one per pair of systems) gives,
+    bit for bit, what each row alone gives, NaNs (untested, uncounted) and ties included."""
+    adjust = get_correction(name)
+    rng = np.random.default_rng(11)
+    p = np.round(rng.uniform(0, 0.3, size=(50, 24)) ** 2, 3)  # rounded: ties
+    p[rng.random(p.shape) < 0.3] = np.nan
+    p[7] = np.nan  # a family with nothing tested
+    rows = adjust(p, families=True)
+    for row, expected in zip(rows, p):
+        assert np.array_equal(row, _previous_correction(name, expected), equal_nan=True)
+    assert np.array_equal(adjust(p), _previous_correction(name, p), equal_nan=True)  # one family of all
+    with pytest.raises(ValueError, match="2-D"):
+        adjust(p.ravel(), families=True)
+
+
+def test_p_values_of_many_t_statistics_split_between_threads_give_the_same_bits(monkeypatch):
+    from scipy import special
+
+    t = np.random.default_rng(12).standard_t(5, size=(61, 37))
+    t[0, :3] = [np.inf, -np.inf, 0.0]
+    one_thread = 2.0 * special.stdtr(1189.0, -np.abs(t))
+    monkeypatch.setattr(student_t, "MIN_THREAD_VALUES", 100)
+    monkeypatch.setattr(student_t.os, "cpu_count", lambda: 3)
+    threaded = student_t.two_sided_p(t, 1190)
+    assert threaded.shape == t.shape and np.array_equal(threaded, one_thread)
+    assert np.array_equal(student_t.two_sided_p(t, 1), np.ones_like(t))

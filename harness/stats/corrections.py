@@ -14,37 +14,34 @@ import numpy as np
 from harness.errors import HarnessError
 
 
-def bonferroni(p: np.ndarray) -> np.ndarray:
+def bonferroni(p: np.ndarray, families: bool = False) -> np.ndarray:
     """``min(1, m * p)`` (controls the family-wise error rate)."""
-    return _skip_nan(p, lambda q: np.minimum(1.0, q * q.size))
+    return _by_family(p, families, lambda ordered, m: np.minimum(1.0, ordered * m[:, None]))
 
 
-def holm(p: np.ndarray) -> np.ndarray:
+def holm(p: np.ndarray, families: bool = False) -> np.ndarray:
     """Holm's step-down: the i-th smallest p times ``(m - i + 1)``, then a running maximum (FWER)."""
 
-    def adjust(q: np.ndarray) -> np.ndarray:
-        order = np.argsort(q, kind="stable")
-        scaled = np.maximum.accumulate(q[order] * (q.size - np.arange(q.size)))
-        return _unsort(np.minimum(1.0, scaled), order)
+    def adjust(ordered: np.ndarray, m: np.ndarray) -> np.ndarray:
+        return np.minimum(1.0, np.maximum.accumulate(ordered * (m[:, None] - np.arange(ordered.shape[1])), axis=1))
 
-    return _skip_nan(p, adjust)
+    return _by_family(p, families, adjust)
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+def benjamini_hochberg(p: np.ndarray, families: bool = False) -> np.ndarray:
     """Benjamini-Hochberg's step-up: the i-th smallest p times ``m / i``, then a running minimum from the top (FDR)."""
 
-    def adjust(q: np.ndarray) -> np.ndarray:
-        order = np.argsort(q, kind="stable")
-        scaled = q[order] * q.size / np.arange(1, q.size + 1)
-        stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-        return _unsort(np.minimum(1.0, stepped), order)
+    def adjust(ordered: np.ndarray, m: np.ndarray) -> np.ndarray:
+        scaled = ordered * m[:, None] / np.arange(1, ordered.shape[1] + 1)
+        scaled[np.isnan(scaled)] = np.inf  # the NaNs sorted last must not reach the values before them
+        return np.minimum(1.0, np.minimum.accumulate(scaled[:, ::-1], axis=1)[:, ::-1])
 
-    return _skip_nan(p, adjust)
+    return _by_family(p, families, adjust)
 
 
-def no_correction(p: np.ndarray) -> np.ndarray:
+def no_correction(p: np.ndarray, families: bool = False) -> np.ndarray:
     """The raw p-values."""
-    return np.asarray(p, dtype=np.float64).copy()
+    return _by_family(p, families, lambda ordered, m: ordered)
 
 
 CORRECTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
@@ -63,15 +60,16 @@ def get_correction(name: str) -> Callable[[np.ndarray], np.ndarray]:
         raise HarnessError(f"unknown correction {name!r}: expected one of {', '.join(CORRECTIONS)}") from None
 
 
-def _skip_nan(p: np.ndarray, adjust: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _by_family(p: np.ndarray, families: bool, adjust: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """``adjust`` of every family: all of ``p``, or with ``families`` each row of a 2-D ``p`` (many
+    families at once: a leaderboard has one per pair of systems, tens of thousands). ``adjust`` gets
+    each family's p-values sorted (NaNs last, uncounted) and its size m."""
     p = np.asarray(p, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    present = ~np.isnan(p)
-    out[present] = adjust(p[present])
-    return out
-
-
-def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    out = np.empty_like(values)
-    out[order] = values
-    return out
+    if families and p.ndim != 2:
+        raise ValueError("families=True needs a 2-D array (a family per row)")
+    rows = p if families else p.reshape(1, -1)
+    order = np.argsort(rows, axis=1, kind="stable")
+    adjusted = np.empty_like(rows)
+    np.put_along_axis(adjusted, order, adjust(np.take_along_axis(rows, order, axis=1), np.count_nonzero(~np.isnan(rows), axis=1)), axis=1)
+    adjusted[np.isnan(rows)] = np.nan
+    return adjusted.reshape(p.shape)

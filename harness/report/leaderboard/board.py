@@ -31,6 +31,8 @@ from harness.stats.all_pairs import all_pairs_t, pair_index, rank_intervals
 from harness.stats.corrections import get_correction
 from harness.submissions import PerQueryTable
 
+FAMILIES_AT_ONCE = 4096  # pairs of systems whose families are adjusted in one call (temporaries of a few MB)
+
 
 @dataclass(frozen=True)
 class BoardColumn:
@@ -166,9 +168,11 @@ def _board(
     pair_full = _full_counts(shapes, pairs, full, notes)
     column_full = np.array([sum(pair_full[pair] for pair in column.pairs) for column in columns], dtype=int)
     values, held, n, p, difference = tests.arrays(names)
-    comparison_adjusted = np.full_like(p, np.nan)
-    for k in range(p.shape[1]):  # NaN (untested) stays NaN and is not counted
-        comparison_adjusted[:, k, :] = adjust(p[:, k, :].ravel()).reshape(p.shape[0], p.shape[2])
+    comparison_adjusted = np.empty_like(p)
+    for start in range(0, p.shape[1], FAMILIES_AT_ONCE):  # a family per pair of systems: its columns x measures
+        part = p[:, start : start + FAMILIES_AT_ONCE, :]
+        by_pair = np.moveaxis(part, 1, 0).reshape(part.shape[1], -1)  # NaN (untested) stays NaN, uncounted
+        comparison_adjusted[:, start : start + FAMILIES_AT_ONCE, :] = np.moveaxis(adjust(by_pair, families=True).reshape(part.shape[1], part.shape[0], part.shape[2]), 0, 1)
     shape_s = values.shape
     board = DatasetBoard(
         dataset, systems, measures, columns, values, held, column_full, n, p, np.full_like(p, np.nan), comparison_adjusted,

@@ -160,6 +160,26 @@ def test_leftovers_of_an_interrupted_write_are_reported_and_removed_by_the_next_
     assert problems(folder) == []
 
 
+def test_the_folder_scan_finds_temporaries_and_unrecorded_tables_but_never_enters_a_linked_folder(tmp_path):
+    folder = make(tmp_path)
+    pairs = folder / "pairs"
+    (pairs / "xquad-r" / "en-en").mkdir()
+    (pairs / "xquad-r" / "en-en" / "per-query.tsv").write_text("query_id\tAP\n")
+    (pairs / "xquad-r" / "el-el").mkdir()
+    (pairs / "xquad-r" / "el-el" / "per-query.tsv").symlink_to(tmp_path / "nowhere")  # leads nowhere: not a table
+    (pairs / "linked").symlink_to(pairs / "xquad-r")  # inside, but a link: not entered
+    (folder / ".hidden").mkdir()
+    stale = [folder / ".hidden" / ".a.tmp", pairs / PAIR / ".b.999999999.x.tmp"]  # no pid, no such process: stale
+    for path in stale:
+        path.write_text("")
+    (tmp_path / "sys-outside").mkdir()
+    (pairs / "xquad-r" / "out").symlink_to(tmp_path / "sys-outside")
+    (tmp_path / "sys-outside" / ".c.tmp").write_text("")
+    found = check_submission(folder).findings
+    assert [f.text.split(":")[0] for f in found if "interrupted write" in f.text] == [str(p) for p in sorted(stale)]
+    assert [f.text for f in found if "not recorded" in f.text] == [f"{pairs / 'xquad-r' / 'en-en'}: not recorded in meta.json (ignored)"]
+
+
 @pytest.mark.realdata
 def test_query_ids_are_checked_against_the_pair_when_its_data_is_found(tmp_path, real_data_dir):
     shutil.copytree(REPO / "submissions" / "bm25", tmp_path / "bm25", ignore=shutil.ignore_patterns("run.trec.gz"))

@@ -15,7 +15,19 @@ Modules: :mod:`.board` (statistics of a dataset), :mod:`.holders` (own scores an
 :mod:`.views` (data for the templates),
 :mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.site` (the build).
 """
-from harness.report.leaderboard.board import BoardColumn, DatasetBoard, dataset_board
-from harness.report.leaderboard.site import DEFAULT_BASELINE, LeaderboardSite, build_leaderboard
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["DEFAULT_BASELINE", "BoardColumn", "DatasetBoard", "LeaderboardSite", "build_leaderboard", "dataset_board"]
+
+_HOMES = {"BoardColumn": "board", "DatasetBoard": "board", "dataset_board": "board", "DEFAULT_BASELINE": "site", "LeaderboardSite": "site", "build_leaderboard": "site"}
+
+
+def __getattr__(name: str) -> Any:
+    # imported when asked for: a gate worker (.gate_worker, a process per CPU) needs none of the statistics or pages
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

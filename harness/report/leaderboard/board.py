@@ -90,11 +90,6 @@ class DatasetBoard:
         """S x C: the system holds every query of the column (it is ranked there)."""
         return (self.held > 0) & (self.held >= self.full[None, :])
 
-    def difference_to(self, system: int, other: int) -> np.ndarray:
-        """M x C differences ``system - other``."""
-        k, sign = pair_index(system, other, len(self.systems))
-        return sign * self.difference[:, k, :]
-
 
 def dataset_board(
     dataset: str,

@@ -37,10 +37,11 @@ def dataset_view(board: DatasetBoard, digits: int) -> dict[str, Any]:
         decimals = measure_decimals(board, m, digits)
         columns = [_column_view(board, c) for c in present]
         best_text = {c: _best_text(board.values[m, complete[:, c], c], measure.higher_is_better, decimals) for c in present}
+        ranked = (board.best_rank[m] > 0).sum(axis=0).tolist()  # per column: the systems ranked there
         rows = []
         for s in _row_order(board, m, present):
             name = board.systems[s]
-            cells = [_cell(board, m, s, c, decimals, best_text[c]) for c in present]
+            cells = [_cell(board, m, s, c, decimals, best_text[c], ranked[c]) for c in present]
             rows.append({"system": name, "file": system_file(name), "baseline": name == board.baseline, "cells": cells})
         tables.append({"measure": measure.name, "higher": measure.higher_is_better, "columns": columns, "groups": _column_groups(columns), "rows": rows})
     languages = sorted({lang for c in board.columns for lang in c.langs if lang != MULTILINGUAL})
@@ -88,13 +89,12 @@ def _column_view(board: DatasetBoard, c: int) -> dict[str, Any]:
     }
 
 
-def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text: str | None) -> dict[str, Any]:
+def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text: str | None, ranked: int) -> dict[str, Any]:
     value = board.values[m, s, c]
     if math.isnan(value):
         return {"index": c, "value": None}
     text = format_value(float(value), decimals)
     best, worst = int(board.best_rank[m, s, c]), int(board.worst_rank[m, s, c])
-    ranked = int(np.sum(board.best_rank[m, :, c] > 0))
     cell = {
         "index": c, "value": float(value), "text": text, "best": best > 0 and text == best_text,
         "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0, "tip": None,
@@ -111,7 +111,8 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
         adjusted = board.baseline_p_adjusted[m, s, c]
         if not math.isnan(adjusted):
             b = board.systems.index(board.baseline)
-            difference = board.difference_to(s, b)[m, c]
+            k, sign = pair_index(s, b, len(board.systems))
+            difference = sign * board.difference[m, k, c]
             cell["mark"] = board.mark(m, s, c)
             cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g} ({units_text(board, m, s, b, c)})"
     return cell

@@ -12,7 +12,7 @@ a randomization test of every pair of 50 systems on every column would take minu
 and the t-test's p-values are those of ``harness compare --test t`` (see :mod:`.board`).
 
 Modules: :mod:`.board` (statistics of a dataset), :mod:`.holders` (own scores and shared queries),
-:mod:`.views` (data for the templates),
+:mod:`.views` (data for the templates), :mod:`.page_markup` (the most repeated markup, written in Python),
 :mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.site` (the build).
 """
 from __future__ import annotations

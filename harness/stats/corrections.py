@@ -3,7 +3,8 @@
 Each returns adjusted p-values (capped at 1), in the input's order: a test is significant at
 level alpha when its adjusted p is below alpha. Holm and BH adjusted values are made monotone
 in the order of the raw p-values, and a NaN p stays NaN and does not count in m, as in R's
-``p.adjust``.
+``p.adjust``. With ``families=True`` each row of a 2-D array is a family of its own (many
+families in one call, the bits of each row adjusted alone).
 """
 from __future__ import annotations
 

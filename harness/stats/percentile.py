@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from harness.stats.threaded import in_threads
 
 MIN_THREAD_VALUES = 1 << 20  # below a million values a second thread costs more than it saves
 MIN_CUT_SIZE = 2_000  # from this many resamples, tails are read below a sampled cut
@@ -41,10 +42,7 @@ def linear_quantiles(lanes: np.ndarray, count: int, quantiles: Sequence[float]) 
     high = np.empty_like(low)
     threads = min(os.cpu_count() or 1, max(1, lanes.size // MIN_THREAD_VALUES), lanes.shape[0])
     if threads > 1:
-        bounds = np.linspace(0, lanes.shape[0], threads + 1).astype(int)
-        parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda part: _order_statistics(lanes[part], previous, following, low[:, part], high[:, part]), parts))
+        in_threads(lambda part: _order_statistics(lanes[part], previous, following, low[:, part], high[:, part]), lanes.shape[0], threads)
     else:
         _order_statistics(lanes, previous, following, low, high)
     return lerp(low / count, high / count, gamma)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from harness.stats.columns import as_columns
+from harness.stats.threaded import in_threads
 
 MIN_THREAD_VALUES = 1 << 13  # a leaderboard column of 200 systems: 19,900 pairs, two threads
 
@@ -33,15 +33,9 @@ def two_sided_p(t: np.ndarray, n: int) -> np.ndarray:
     threads = min(os.cpu_count() or 1, tail.size // MIN_THREAD_VALUES)
     if threads > 1:
         flat = tail.reshape(-1)  # a fresh array: written in place, part by part
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda part: special.stdtr(float(n - 1), flat[part], out=flat[part]), _parts(flat.size, threads)))
+        in_threads(lambda part: special.stdtr(float(n - 1), flat[part], out=flat[part]), flat.size, threads)
         return 2.0 * tail
     return 2.0 * special.stdtr(float(n - 1), tail)
-
-
-def _parts(size: int, count: int) -> list[slice]:
-    bounds = np.linspace(0, size, count + 1).astype(int).tolist()
-    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def half_width(sd: np.ndarray, n: int, confidence: float = 0.95) -> np.ndarray:

@@ -42,7 +42,7 @@ def benjamini_hochberg(p: np.ndarray, families: bool = False) -> np.ndarray:
 
 def no_correction(p: np.ndarray, families: bool = False) -> np.ndarray:
     """The raw p-values."""
-    return _by_family(p, families, lambda ordered, m: ordered)
+    return _checked(p, families).copy()
 
 
 CORRECTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
@@ -65,12 +65,17 @@ def _by_family(p: np.ndarray, families: bool, adjust: Callable[[np.ndarray, np.n
     """``adjust`` of every family: all of ``p``, or with ``families`` each row of a 2-D ``p`` (many
     families at once: a leaderboard has one per pair of systems, tens of thousands). ``adjust`` gets
     each family's p-values sorted (NaNs last, uncounted) and its size m."""
-    p = np.asarray(p, dtype=np.float64)
-    if families and p.ndim != 2:
-        raise ValueError("families=True needs a 2-D array (a family per row)")
+    p = _checked(p, families)
     rows = p if families else p.reshape(1, -1)
     order = np.argsort(rows, axis=1, kind="stable")
     adjusted = np.empty_like(rows)
     np.put_along_axis(adjusted, order, adjust(np.take_along_axis(rows, order, axis=1), np.count_nonzero(~np.isnan(rows), axis=1)), axis=1)
     adjusted[np.isnan(rows)] = np.nan
     return adjusted.reshape(p.shape)
+
+
+def _checked(p: np.ndarray, families: bool) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    if families and p.ndim != 2:
+        raise ValueError("families=True needs a 2-D array (a family per row)")
+    return p

@@ -146,6 +146,23 @@ def test_measure_switch_opens_the_measures_page_keeping_the_filters(browser, sit
     assert console_errors(browser) == []
 
 
+MARKS_SCRIPT = """return Array.prototype.map.call(document.querySelectorAll(arguments[0]), function (td) {
+  return [td.getAttribute("data-mark"), getComputedStyle(td, "::after").content, td.querySelectorAll("i").length]; });"""
+
+
+def test_a_pair_cells_mark_is_drawn_from_its_data_mark(browser, site):
+    drawn = {"better": '"▲"', "worse": '"▼"'}
+    for page, selector in (("dataset-xquad-r.html", "table.board tbody td[data-value]"), ("system-better.html", "table.pairs tbody td[data-value]")):
+        open_page(browser, site / page)
+        cells = browser.execute_script(MARKS_SCRIPT, selector + ":not(.col-mean)")
+        assert "better" in {mark for mark, _, _ in cells}, page
+        for mark, after, elements in cells:
+            assert after == drawn.get(mark, "none") and elements == 0, (page, mark, after)
+    open_page(browser, site / "dataset-xquad-r.html")  # a setting mean keeps its element: the rank badge follows the mark
+    means = browser.execute_script(MARKS_SCRIPT, "table.board tbody td.col-mean[data-mark]")
+    assert means and all(after == "none" and elements == 1 for _, after, elements in means)
+
+
 def test_markup_in_metadata_is_shown_as_text(browser, site):
     open_page(browser, site / "system-markup.html")
     assert browser.find_element("css selector", 'dd[data-field="description"]').text == MARKUP_DESCRIPTION
@@ -153,7 +170,9 @@ def test_markup_in_metadata_is_shown_as_text(browser, site):
     injected = browser.find_elements("css selector", "dd[data-field=description] *, dd[data-field=authors] *")
     assert injected == []  # text only: no element was made of it
     scripts = browser.execute_script("return Array.prototype.map.call(document.scripts, function (s) { return s.text; })")
-    assert len(scripts) == 1 and "var Leaderboard" in scripts[0] and "alert" not in scripts[0]  # only the site's own
+    # only the site's own: the shared one and the page's table for its downloads
+    assert len(scripts) == 2 and "var Leaderboard" in scripts[0] and "Leaderboard.table =" in scripts[1]
+    assert not any("alert" in script for script in scripts)
     shot(browser, "leaderboard-system-markup.png")
     open_page(browser, site / "index.html")
     assert MARKUP_MODEL in browser.find_element("id", "systems").text

@@ -57,7 +57,7 @@ def test_another_submission_changes_no_value_rank_or_mark_of_the_complete_system
     compared = 0
     for (system, col), attributes in sites.alone.cells.items():
         after = sites.beside.cells[(system, col)]
-        for key in ("data-value", "data-rank", "data-rank-worst", "data-mark", "class"):
+        for key in ("data-value", "data-rank", "data-mark", "class"):
             assert after.get(key) == attributes.get(key), (system, col, key)
         compared += 1
     assert compared == 3 * (len(PAIRS) + 2)
@@ -102,7 +102,7 @@ def test_partial_setting_means_are_own_macro_averages_kept_out_of_the_ranking(si
     expected = np.mean([half.meta["pairs"][p]["measures"]["AP"] for p in MOIR])
     assert float(cell["data-value"]) == pytest.approx(expected, abs=1e-12)
     assert cell["data-partial"] == "120 of 240" and "data-rank" not in cell
-    assert [sites.beside.cells[(s, moir)]["data-rank"] for s in COMPLETE] == ["2", "1", "2"]  # 3 ranked, as alone
+    assert [sites.beside.cells[(s, moir)]["data-rank"].split(" ")[0] for s in COMPLETE] == ["2", "1", "2"]  # 3 ranked, as alone
     system = sites.beside.pages["system-half.html"]
     assert 'data-partial="30 of 60"' in system and "partial (120 of 240 queries): not ranked" in system
 
@@ -130,11 +130,14 @@ def test_paired_tests_with_a_partial_system_run_on_the_shared_queries_and_state_
     assert "n of N queries" in compare and "on the queries both systems hold" in compare
 
 
-def test_a_baseline_mark_states_what_its_test_ran_on(sites):
+def test_a_baseline_mark_carries_its_adjusted_p_for_the_words_shown_on_hover(sites):
+    # the words (difference, p, what the test ran on) are the page script's: test_leaderboard_browser_tips
     page = sites.beside.pages["dataset-xquad-r.html"]
     de_de, moir = column_index(page, "AP", langs="de-de"), column_index(page, "AP", kind="mean", setting="moir")
-    assert sites.beside.cells[("better", de_de)]["title"].endswith("(n = 60 queries)")
-    assert sites.beside.cells[("better", moir)]["title"].endswith("(n = 4 pairs)")
+    for column in (de_de, moir):
+        cell = sites.beside.cells[("better", column)]
+        assert "title" not in cell and 0 <= float(cell["data-p"]) <= 1 and cell["data-mark"] in ("better", "worse")
+    assert "data-p" not in sites.beside.cells[("bm25", de_de)]
 
 
 def test_a_known_query_count_makes_every_holder_of_fewer_queries_partial(tmp_path):

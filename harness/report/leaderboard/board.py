@@ -86,6 +86,10 @@ class DatasetBoard:
         """True where system ``s`` holds only part of column ``c``'s queries (n of N)."""
         return 0 < self.held[s, c] < self.full[c]
 
+    def shown_measures(self) -> list[int]:
+        """The measures some system has a value of (each has a page)."""
+        return [m for m in range(len(self.measures)) if not np.all(np.isnan(self.values[m]))]
+
     def complete(self) -> np.ndarray:
         """S x C: the system holds every query of the column (it is ranked there)."""
         return (self.held > 0) & (self.held >= self.full[None, :])

@@ -1,32 +1,35 @@
-"""The numbers behind every page as files: a CSV and a JSON table per page, and the whole site in one JSON.
+"""The numbers behind every page: a table per page, and the whole site in one JSON file.
 
-Written beside the pages (``data/index.csv``, ``data/dataset-ID.json``, ``data/leaderboard.json``,
-...) and linked with ``download``: ``curl`` fetches them from a static host, and a page opened from
-``file://`` links them too (Chromium lets such a page neither ``fetch()`` a file nor build a Blob
-download from a file it cannot read). Tables are long: one row per value, with the fields named in
-``harness/schemas/leaderboard-data.schema.json``. A CSV holds only validated identifiers (dataset,
-pair, system and measure names) and numbers, so no cell can start a spreadsheet formula; free text
-(commands, descriptions) goes to the JSON files only. Floats are written in full (``repr``): the
-values of the pages' ``data-value`` attributes, bit for bit.
+Each page's own table (the index's standings, a dataset page's values of its measure, a system's
+stored scores) is downloaded as CSV or JSON from a link on the page, built in the browser from the
+page's own markup when the link is clicked (``Leaderboard.table`` in the templates): no file per
+table beside the pages, so a 200-system site is not written twice. The rows a page's download
+holds are those of :func:`index_table`, :func:`dataset_table` and :func:`system_table` (the browser
+tests check them against each other, value for value). Tables are long: one row per value, with the
+fields named in ``harness/schemas/leaderboard-data.schema.json``. A CSV holds only validated
+identifiers (dataset, pair, system and measure names) and numbers, so no cell can start a
+spreadsheet formula. Floats are the pages' ``data-value`` attributes: Python's ``repr``, bit for bit.
+
+The whole site is a file, ``data/leaderboard.json`` (:func:`site_json`), for ``curl`` and pandas:
+the index's table, each dataset's values as arrays (measure x system x column, with their ranks,
+baseline marks and adjusted p-values), and each system's metadata and commands.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from harness.datasets.pairs import PairId
 from harness.report.leaderboard.board import DatasetBoard
 from harness.report.leaderboard.standings import SettingStandings
 from harness.submissions import Submission
 
-TABLE_SCHEMA = "harness-leaderboard-table/1"
-SITE_SCHEMA = "harness-leaderboard/1"
+SITE_SCHEMA = "harness-leaderboard/2"
 SITE_FILE = "data/leaderboard.json"
 
 INDEX_FIELDS = (
@@ -44,48 +47,11 @@ BOOLEAN_FIELDS = frozenset({"higher_is_better", "partial"})
 
 @dataclass(frozen=True)
 class Table:
-    """One page's numbers: ``fields`` and one tuple per row."""
+    """One page's numbers: ``fields`` and one tuple per row (``name``: the page's stem, which names its download)."""
 
-    name: str  # the page's stem: index, dataset-ID, system-NAME
+    name: str  # index, dataset-ID[.MEASURE], system-NAME
     fields: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-
-    @property
-    def csv_file(self) -> str:
-        return f"data/{self.name}.csv"
-
-    @property
-    def json_file(self) -> str:
-        return f"data/{self.name}.json"
-
-    def csv_text(self) -> str:
-        """The table as CSV (header, ``\\n`` line ends, empty for no value, ``true``/``false``)."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")  # None is written empty, a float as its repr
-        writer.writerow(self.fields)
-        flags = [i for i, name in enumerate(self.fields) if name in BOOLEAN_FIELDS]
-        for row in self.rows:
-            cells = list(row)
-            for i in flags:
-                cells[i] = "true" if cells[i] else "false"
-            writer.writerow(cells)
-        return out.getvalue()
-
-    @cached_property
-    def rows_json(self) -> str:
-        """The rows as a JSON array, one row per line (diffs of a rebuilt site stay readable)."""
-        encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-        return "[\n" + ",\n".join(encode(list(row)) for row in self.rows) + "\n]"
-
-    def json_object_text(self, head: Mapping[str, Any]) -> str:
-        """``head`` with ``"table"``, ``"fields"`` and ``"rows"`` added, as JSON text."""
-        start = json.dumps({**head, "table": self.name, "fields": list(self.fields)}, ensure_ascii=False, allow_nan=False)
-        return start[:-1] + ', "rows": ' + self.rows_json + "}"
-
-    def json_text(self, info: Mapping[str, Any]) -> str:
-        """``{"schema", "harness_version", "results_as_of", "table", "fields", "rows"}``."""
-        head = {"schema": TABLE_SCHEMA, "harness_version": info["harness_version"], "results_as_of": info["results_as_of"]}
-        return self.json_object_text(head) + "\n"
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def index_table(standings: Mapping[str, Sequence[SettingStandings]]) -> Table:
@@ -96,31 +62,31 @@ def index_table(standings: Mapping[str, Sequence[SettingStandings]]) -> Table:
             for r in block.rows:
                 rows.append((
                     dataset, block.measure, block.higher_is_better, block.setting,
-                    f"{dataset}/{block.setting}-mean" if len(block.pairs) > 1 else block.pairs[0], r.system, r.mean,
+                    block.column_key, r.system, r.mean,
                     r.low, r.high, r.units, r.n, r.rank_best, r.rank_worst, block.ranked, r.pairs_held, r.pairs_total,
                     r.queries_held, r.queries_total, r.partial,
                 ))
     return Table("index", INDEX_FIELDS, rows)
 
 
-def dataset_table(name: str, board: DatasetBoard) -> Table:
-    """Every value of a dataset page: system x column x measure, with its rank interval and baseline mark."""
+def dataset_table(name: str, board: DatasetBoard, m: int) -> Table:
+    """Every value of measure ``m`` on a dataset (its page ``name``): system x column, with its rank interval and baseline mark."""
     rows = []
-    for m, measure in enumerate(board.measures):
-        for c, column in enumerate(board.columns):
-            for s, system in enumerate(board.systems):
-                value = float(board.values[m, s, c])
-                if math.isnan(value):
-                    continue
-                best = int(board.best_rank[m, s, c])
-                adjusted = None if board.baseline_p_adjusted is None else _number(board.baseline_p_adjusted[m, s, c])
-                rows.append((
-                    board.dataset, measure.name, measure.higher_is_better, column.key, column.setting,
-                    "mean" if column.is_average else "pair", len(column.pairs), system, value,
-                    int(board.held[s, c]), int(board.full[c]), bool(board.partial(s, c)),
-                    best or None, int(board.worst_rank[m, s, c]) or None, board.baseline,
-                    board.mark(m, s, c) if adjusted is not None else None, adjusted,
-                ))
+    measure = board.measures[m]
+    for c, column in enumerate(board.columns):
+        for s, system in enumerate(board.systems):
+            value = float(board.values[m, s, c])
+            if math.isnan(value):
+                continue
+            best = int(board.best_rank[m, s, c])
+            adjusted = None if board.baseline_p_adjusted is None else _number(board.baseline_p_adjusted[m, s, c])
+            rows.append((
+                board.dataset, measure.name, measure.higher_is_better, column.key, column.setting,
+                "mean" if column.is_average else "pair", len(column.pairs), system, value,
+                int(board.held[s, c]), int(board.full[c]), bool(board.partial(s, c)),
+                best or None, int(board.worst_rank[m, s, c]) or None, board.baseline,
+                board.mark(m, s, c) if adjusted is not None else None, adjusted,
+            ))
     return Table(name, DATASET_FIELDS, rows)
 
 
@@ -147,28 +113,81 @@ def system_table(name: str, submission: Submission, boards: Mapping[str, Dataset
     return Table(name, SYSTEM_FIELDS, rows)
 
 
-def site_json(info: Mapping[str, Any], tables: Iterable[Table], systems: Mapping[str, Mapping[str, Any]]) -> str:
-    """The whole site: how it was made, every page's table, and each system's metadata and commands."""
+def dataset_arrays(board: DatasetBoard) -> dict[str, Any]:
+    """A dataset's values as the site JSON holds them: arrays measure x system x column (null where
+    a system has no value, or a rank or test does not apply), the columns and systems naming the axes."""
+    shown = ~np.isnan(board.values)
+    untested = np.ones_like(shown) if board.baseline_p_adjusted is None else np.isnan(board.baseline_p_adjusted)
+
+    def cube(values: np.ndarray, absent: np.ndarray, kind: type) -> list:
+        return [[[None if gone else kind(x) for x, gone in zip(row, gaps)] for row, gaps in zip(plane, holes)] for plane, holes in zip(values.tolist(), absent.tolist())]
+
+    ranked = (board.best_rank > 0) & shown
+    return {
+        "baseline": board.baseline,
+        "systems": list(board.systems),
+        "measures": [{"name": x.name, "higher_is_better": x.higher_is_better} for x in board.measures],
+        "columns": [
+            {"key": c.key, "setting": c.setting, "kind": "mean" if c.is_average else "pair", "pairs": len(c.pairs), "queries_total": int(board.full[i])}
+            for i, c in enumerate(board.columns)
+        ],
+        "queries_held": [[int(x) or None for x in row] for row in board.held.tolist()],
+        "value": cube(board.values, ~shown, float),
+        "rank_best": cube(board.best_rank, ~ranked, int),
+        "rank_worst": cube(board.worst_rank, ~ranked, int),
+        "baseline_mark": cube(board.baseline_mark if board.baseline_mark is not None else board.best_rank, untested, int),
+        "baseline_p_adjusted": cube(board.baseline_p_adjusted if board.baseline_p_adjusted is not None else board.values, untested, float),
+    }
+
+
+def site_json(info: Mapping[str, Any], index: Table, boards: Mapping[str, DatasetBoard], systems: Mapping[str, Mapping[str, Any]]) -> str:
+    """The whole site: how it was made, the index's table, each dataset's arrays, and each system's metadata and commands."""
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
     head = {"schema": SITE_SCHEMA, **{k: info[k] for k in ("harness_version", "results_as_of")}, "statistics": dict(info)}
-    # the tables' rows are encoded once, for their own files and for this one
-    named = ",\n".join(json.dumps(t.name) + ": " + t.json_object_text({}) for t in tables)
+    # one row of a table, or one system's row of an array, per line: a rebuilt site's diff stays readable
+    index_text = (
+        '{"table": "index", "fields": ' + json.dumps(list(index.fields)) + ', "rows": [\n' + ",\n".join(encode(list(r)) for r in index.rows) + "\n]}"
+    )
+    datasets = []
+    for name, board in boards.items():
+        arrays = dataset_arrays(board)
+        parts = [json.dumps(key) + ": " + (_lines(value, encode) if key in _ARRAYS else json.dumps(value, ensure_ascii=False)) for key, value in arrays.items()]
+        datasets.append(json.dumps(name) + ": {\n" + ",\n".join(parts) + "\n}")
     systems_text = json.dumps(systems, ensure_ascii=False, allow_nan=False)
-    return json.dumps(head, ensure_ascii=False, allow_nan=False)[:-1] + ', "tables": {\n' + named + '\n}, "systems": ' + systems_text + "}\n"
+    return (
+        json.dumps(head, ensure_ascii=False, allow_nan=False)[:-1] + ', "index": ' + index_text + ', "datasets": {\n' + ",\n".join(datasets)
+        + '\n}, "systems": ' + systems_text + "}\n"
+    )
+
+
+_ARRAYS = frozenset({"queries_held", "value", "rank_best", "rank_worst", "baseline_mark", "baseline_p_adjusted"})
+
+
+def _lines(array: list, encode: Any) -> str:
+    """A system x column array (or a list of them, one a measure), one system's row per line."""
+    if array and isinstance(array[0], list) and array[0] and isinstance(array[0][0], list):
+        return "[\n" + ",\n".join(_lines(plane, encode) for plane in array) + "\n]"
+    return "[" + ",\n".join(encode(row) for row in array) + "]"
 
 
 def system_record(submission: Submission, commands: Mapping[str, Mapping[str, Any]], pin: Mapping[str, Any]) -> dict[str, Any]:
     """A system's metadata as the site JSON holds it (free text kept as text)."""
     meta = submission.meta
     keep = ("description", "authors", "url", "paper", "system", "training", "created", "updated")
+    harness = _harness(pin)
+    pairs = {}
+    for pair, item in commands.items():
+        # a pair's harness only where it is not the system's: 200 systems' thousands of pairs repeat it otherwise
+        own = _harness(item["pin"])
+        pairs[pair] = {"command": item["command"], **({"harness": own} if own != harness else {})}
     return {
         **{key: meta.get(key) for key in keep if meta.get(key) is not None},
-        "harness": {"version": pin["version"], "commit": pin["commit"], "dirty": pin["dirty"]},
-        "commands": submission.commands(),
-        "pairs": {
-            pair: {"command": item["command"], "harness": {k: item["pin"][k] for k in ("version", "commit", "dirty")}}
-            for pair, item in commands.items()
-        },
+        "harness": harness, "commands": submission.commands(), "pairs": pairs,
     }
+
+
+def _harness(pin: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: pin[key] for key in ("version", "commit", "dirty")}
 
 
 def _places(board: DatasetBoard, system: str) -> tuple[int | None, dict[str, int], dict[str, int]]:

@@ -11,7 +11,7 @@ from harness.report.comparison_tables import SETTING_TITLES, decimals_for, forma
 from harness.report.leaderboard.board import DatasetBoard
 from harness.report.leaderboard.pages import dataset_file, system_file
 from harness.report.leaderboard.standings import SettingStandings, Standing
-from harness.report.leaderboard.svg_plot import forest_plot, interval_text
+from harness.report.leaderboard.svg_plot import forest_plot
 from harness.report.leaderboard.views import rank_text
 
 
@@ -31,7 +31,7 @@ def index_view(
             measures.append({
                 "measure": measure.name, "higher": measure.higher_is_better,
                 "plot": forest_plot(blocks, decimals, confidence),
-                "settings": [_setting_view(b, decimals, confidence) for b in blocks],
+                "settings": [_setting_view(b, decimals) for b in blocks],
             })
         datasets.append({
             "dataset": dataset, "file": dataset_file(dataset), "systems": len(board.systems),
@@ -49,30 +49,26 @@ def index_view(
     }
 
 
-def _setting_view(block: SettingStandings, decimals: int, confidence: float) -> dict[str, Any]:
+def _setting_view(block: SettingStandings, decimals: int) -> dict[str, Any]:
     return {
         "setting": block.setting, "title": SETTING_TITLES[block.setting], "pairs": len(block.pairs), "ranked": block.ranked,
-        "units": "pairs" if len(block.pairs) > 1 else "queries",
-        "rows": [_row(r, block, decimals, confidence, order) for order, r in enumerate(block.rows) if r.every_pair],
-        "some_pairs": [_row(r, block, decimals, confidence, order) for order, r in enumerate(block.rows) if not r.every_pair],
+        "units": "pairs" if len(block.pairs) > 1 else "queries", "column": block.column_key,
+        "queries_total": block.rows[0].queries_total,
+        "rows": [_row(r, decimals, order) for order, r in enumerate(block.rows) if r.every_pair],
+        "some_pairs": [_row(r, decimals, order) for order, r in enumerate(block.rows) if not r.every_pair],
     }
 
 
-def _row(r: Standing, block: SettingStandings, decimals: int, confidence: float, order: int) -> dict[str, Any]:
+def _row(r: Standing, decimals: int, order: int) -> dict[str, Any]:
     rank = rank_text(r.rank_best, r.rank_worst) if r.rank_best is not None else ""
     return {
         "system": r.system, "file": system_file(r.system), "order": order, "mean": r.mean, "text": format_value(r.mean, decimals),
         "low": r.low, "high": r.high,
         "interval": "" if r.low is None else f"±{format_value((r.high - r.low) / 2, decimals)}",
-        "interval_tip": interval_text(r, decimals, confidence) if r.low is not None else _no_interval(r),
         "rank": rank, "rank_best": r.rank_best, "rank_worst": r.rank_worst, "top": r.rank_best == 1,
         "pairs_held": r.pairs_held, "pairs_total": r.pairs_total, "every_pair": r.every_pair, "partial": r.partial,
+        "n": r.n, "queries_held": r.queries_held, "queries_total": r.queries_total,
         "coverage": f"{r.pairs_held} of {r.pairs_total}",
         "queries": f"{r.queries_held:,} of {r.queries_total:,} queries" if r.partial else None,
     }
 
-
-def _no_interval(r: Standing) -> str:
-    if not r.every_pair:
-        return f"no interval: it holds {r.pairs_held} of the setting's {r.pairs_total} pairs"
-    return f"no interval: one {r.units[:-1]}"

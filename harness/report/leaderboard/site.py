@@ -16,7 +16,10 @@ from harness.report.leaderboard.board import DatasetBoard, dataset_board
 from harness.report.leaderboard.command_view import pair_commands, submission_pin
 from harness.report.leaderboard.compare_view import compare_blocks
 from harness.report.leaderboard.downloads import (
+    DATASET_FIELDS,
     SITE_FILE,
+    SYSTEM_FIELDS,
+    Table,
     dataset_table,
     index_table,
     site_json,
@@ -58,15 +61,33 @@ class LeaderboardSite:
     bytes_written: int = 0
     cache: str = ""
     downloads: list[Path] = field(default_factory=list)
+    boards: dict[str, DatasetBoard] = field(default_factory=dict, repr=False)
+    submissions: list[Submission] = field(default_factory=list, repr=False)
+    index_table: Table | None = field(default=None, repr=False)
 
     @property
     def index(self) -> Path:
         return self.out_dir / "index.html"
 
+    def page_table(self, page: str) -> Table:
+        """The table a page's download links hold (``index``, ``dataset-ID[.MEASURE]``, ``system-NAME``:
+        the page's file name without ``.html``), as rows; the page's script builds the same from its markup."""
+        if page == "index" and self.index_table is not None:
+            return self.index_table
+        for dataset, board in self.boards.items():
+            shown = board.shown_measures()
+            for m, file in zip(shown, measure_files(dataset, [board.measures[m].name for m in shown]).values()):
+                if file[: -len(".html")] == page:
+                    return dataset_table(page, board, m)
+        for submission in self.submissions:
+            if system_file(submission.name)[: -len(".html")] == page:
+                return system_table(page, submission, self.boards)
+        raise HarnessError(f"no page {page!r} in this site")
+
     def summary(self) -> str:
         """One line: pages, systems, datasets, tests and time."""
         return (
-            f"{len(self.pages)} pages and {len(self.downloads)} data files ({self.bytes_written / 1e6:.1f} MB) for {len(self.systems)} systems on "
+            f"{len(self.pages)} pages and {len(self.downloads)} data file(s) ({self.bytes_written / 1e6:.1f} MB) for {len(self.systems)} systems on "
             f"{len(self.datasets)} dataset(s), {self.tests:,} tests, {self.timings['total']:.1f} s; open {self.index}"
         )
 
@@ -138,8 +159,9 @@ def build_leaderboard(
     notes += [f"{dataset}: {note}" for dataset, board in boards.items() for note in board.notes]
     standings = {d: dataset_standings(board, held[d], confidence) for d, board in boards.items()}
 
+    index = index_table(standings)
     mark = time.perf_counter()
-    pages, data = _render(submissions, boards, standings, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
+    pages, data = _render(submissions, boards, standings, index, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress)
     timings["render"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -157,13 +179,15 @@ def build_leaderboard(
         f"score cache: {scores.hits} hit(s), {scores.misses} miss(es); gate cache: {gate.hits} hit(s), {gate.misses} miss(es)"
         if cache else "caches: off"
     )
-    return LeaderboardSite(out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note, downloads)
+    return LeaderboardSite(
+        out, written, names, list(boards), baseline, tests, timings, notes, size, cache_note, downloads, boards, submissions, index
+    )
 
 
 def _render(
-    submissions, boards, standings: dict[str, list[SettingStandings]], baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress
+    submissions, boards, standings: dict[str, list[SettingStandings]], index: Table, baseline, correction, alpha, confidence, digits, heatmap_png, notes, progress
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Every page's text by file name, and every download's (``data/...``)."""
+    """Every page's text by file name, and the site's data file's (``data/leaderboard.json``)."""
     env = environment()
     correction_title = CORRECTIONS[correction][0]
     info = {
@@ -190,39 +214,36 @@ def _render(
         }
         for s in submissions
     ]
-    tables = [index_table(standings)]
     pages = {
         "index.html": env.get_template("index.html.j2").render(
             info=info, links=links, boards=boards, notes=notes, title="Leaderboard", system_rows=system_rows,
-            view=index_view(boards, standings, digits, confidence), table=tables[0], site_file=SITE_FILE,
+            view=index_view(boards, standings, digits, confidence), table=index, site_file=SITE_FILE,
         )
     }
     for dataset, board in boards.items():
-        tables.append(dataset_table(dataset_file(dataset)[: -len(".html")], board))
         view = dataset_view(board, digits)
         files = measure_files(dataset, [table["measure"] for table in view["tables"]])
         for table in view["tables"]:
             measure_view = {**view, "tables": [table], "measure_pages": list(files.items())}
             pages[files[table["measure"]]] = env.get_template("dataset.html.j2").render(
-                info=info, links=links, view=measure_view, title=f"{dataset} {table['measure']} · Leaderboard", table=tables[-1]
+                info=info, links=links, view=measure_view, title=f"{dataset} {table['measure']} · Leaderboard",
+                table=Table(files[table["measure"]][: -len(".html")], DATASET_FIELDS),
             )
     systems = {}
     for submission in progress_bar(submissions, progress, "system pages"):
         page = system_file(submission.name)
         commands = pair_commands(submission.meta, list(submission.meta["pairs"]))
         pin = submission_pin(submission.meta)
-        tables.append(system_table(page[: -len(".html")], submission, boards))
         systems[submission.name] = system_record(submission, commands, pin)
         view = system_view(submission, boards, digits, heatmap_png, TEST_TITLE, commands, pin)
         pages[page] = env.get_template("system.html.j2").render(
-            info=info, links=links, view=view, title=f"{submission.name} · Leaderboard", table=tables[-1]
+            info=info, links=links, view=view, title=f"{submission.name} · Leaderboard",
+            table=Table(page[: -len(".html")], SYSTEM_FIELDS),
         )
     pages["compare.html"] = env.get_template("compare.html.j2").render(
         info=info, links=links, boards=boards, data=compare_blocks(boards), title="Compare two systems · Leaderboard"
     )
-    data = {checked: text for t in tables for checked, text in ((t.csv_file, t.csv_text()), (t.json_file, t.json_text(info)))}
-    data[SITE_FILE] = site_json(info, tables, systems)
-    return pages, data
+    return pages, {SITE_FILE: site_json(info, index, boards, systems)}
 
 
 def load_submissions(source: Path, notes: list[str], gate: GateCache, scores: ScoreCache) -> tuple[list[Submission], dict[str, int]]:

@@ -65,6 +65,11 @@ class SettingStandings:
     ranked: int  # systems with a rank interval
     rows: list[Standing]
 
+    @property
+    def column_key(self) -> str:
+        """The column the rank intervals come from: ``DATASET/SETTING-mean``, or the setting's one pair."""
+        return f"{self.dataset}/{self.setting}-mean" if len(self.pairs) > 1 else self.pairs[0]
+
 
 def dataset_standings(
     board: DatasetBoard, tables: Mapping[str, Mapping[str, PerQueryTable]], confidence: float

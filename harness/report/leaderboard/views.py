@@ -17,7 +17,6 @@ from harness.report.leaderboard.board import DatasetBoard
 from harness.report.leaderboard.heatmap import heatmap_view
 from harness.report.leaderboard.pages import dataset_file, safe_url, system_file
 from harness.report.tables import macro_averages
-from harness.stats.all_pairs import pair_index
 from harness.submissions import Submission
 
 
@@ -85,7 +84,7 @@ def _column_view(board: DatasetBoard, c: int) -> dict[str, Any]:
         title, tip = column.label, f"{column.pairs[0]}: queries in {column.langs[0]}, documents in {column.langs[1]} ({int(board.full[c]):,} queries)"
     return {
         "index": c, "key": column.key, "title": title, "tip": tip, "setting": column.setting, "average": column.is_average,
-        "langs": "-".join(column.langs), "n": int(board.full[c]),
+        "langs": "-".join(column.langs), "n": int(board.full[c]), "pairs": len(column.pairs),
     }
 
 
@@ -99,33 +98,18 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
         "index": c, "value": float(value), "text": text, "best": best > 0 and text == best_text,
         "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0, "tip": None,
         "rank_tip": f"rank {rank_text(best, worst)} of {ranked}: {best - 1} significantly better, {ranked - worst} significantly worse",
-        "partial": None,
+        "partial": None, "p": None,
     }
+    if board.baseline_p_adjusted is not None and not math.isnan(adjusted := board.baseline_p_adjusted[m, s, c]):
+        cell["p"] = float(adjusted)  # the download's baseline_p_adjusted; its mark is tested
     if board.partial(s, c):
         coverage = coverage_text(int(board.held[s, c]), int(board.full[c]))
         cell["partial"] = coverage
         cell["tip"] = f"partial: the mean over the {coverage} queries it holds; not ranked, not marked against the baseline"
         return cell
-    name = board.systems[s]
-    if board.baseline_p_adjusted is not None and name != board.baseline:
-        adjusted = board.baseline_p_adjusted[m, s, c]
-        if not math.isnan(adjusted):
-            b = board.systems.index(board.baseline)
-            k, sign = pair_index(s, b, len(board.systems))
-            difference = sign * board.difference[m, k, c]
-            cell["mark"] = board.mark(m, s, c)
-            cell["tip"] = f"vs {board.baseline}: {difference:+.{decimals}f}, p adj. {adjusted:.2g} ({units_text(board, m, s, b, c)})"
+    if cell["p"] is not None and board.systems[s] != board.baseline:
+        cell["mark"] = board.mark(m, s, c)  # its words (difference, p, n) are the page script's, on hover
     return cell
-
-
-def units_text(board: DatasetBoard, m: int, s: int, other: int, c: int) -> str:
-    """What the test of two systems on a column ran on: ``n = 1,190 queries``, ``n = 57 of 60 queries``
-    where fewer than the pair has, ``n = 11 pairs`` for a setting mean."""
-    n = int(board.n[m, pair_index(s, other, len(board.systems))[0], c])
-    column = board.columns[c]
-    if column.is_average:
-        return f"n = {n} pairs"
-    return f"n = {n:,} queries" if n >= board.full[c] else f"n = {n:,} of {int(board.full[c]):,} queries"
 
 
 def _row_order(board: DatasetBoard, m: int, present: Sequence[int]) -> list[int]:
@@ -210,6 +194,7 @@ def system_view(
         "updated": _text(meta.get("updated")),
         "harness_version": _text(meta.get("harness_version")),
         "datasets": datasets,
+        "setting_keys": {title: key for key, title in SETTING_TITLES.items()},
     }
 
 
@@ -224,15 +209,20 @@ def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, tr
         cells = []
         for measure in measures:
             value = record.measures.get(measure)
-            cell = {"text": format_value(value, decimals[measure]) if isinstance(value, (int, float)) else "", "mark": 0, "value": value}
+            number = isinstance(value, (int, float))
+            cell = {"text": format_value(value, decimals[measure]) if number else "", "mark": 0, "value": repr(float(value)) if number else None, "tested": False}
             m = measure_at.get(measure)
             if s is not None and c is not None and m is not None:
                 cell["mark"] = board.mark(m, s, c)
+                cell["tested"] = board.baseline_p_adjusted is not None and not math.isnan(board.baseline_p_adjusted[m, s, c])
             cells.append(cell)
         unseen = None if trained is None else [x for x in (pair.query_lang, pair.doc_lang) if x != MULTILINGUAL and x not in trained]
         partial = s is not None and c is not None and board.partial(s, c)
         rows.append({
-            "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting),
+            "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting), "setting_key": record.setting,
+            # the page's script takes the pair's N from its Queries cell; said only where that would be wrong
+            "total": (total := int(board.full[c]) if c is not None else None),
+            "say_total": total != (None if board is None else record.num_queries) and not partial,
             "queries": coverage_text(record.num_queries, int(board.full[c])) if partial else f"{record.num_queries:,}",
             "partial": partial, "cells": cells, "zero_shot": unseen, "id": record.pair.replace("/", "~"),
             "command": commands[record.pair]["command"], "pin": commands[record.pair]["pin"],

@@ -104,6 +104,29 @@ def test_sorting_by_a_column_orders_the_rows(browser, site):
     shot(browser, "leaderboard-dataset-sorted.png")
 
 
+ROWS_SCRIPT = """return Array.prototype.map.call(arguments[0].tBodies[0].rows, function (row) {
+  return [row.getAttribute("data-system")].concat(Array.prototype.map.call(row.cells, function (c) { return c.getAttribute("data-value"); }));
+});"""
+
+
+def test_every_sort_gives_the_stable_order_of_its_column_moving_as_few_rows_as_needed(browser, site):
+    open_page(browser, site / "dataset-xquad-r.html")
+    table = browser.find_element("id", "table-AP")
+    headers = table.find_elements("css selector", "tr.labels th.sortable")
+    for header in headers + headers[::-1] + headers[1::2]:  # each from many earlier orders
+        before = browser.execute_script(ROWS_SCRIPT, table)
+        at = int(header.get_attribute("cellIndex"))
+        header.click()
+        descending = header.get_attribute("aria-sort") == "descending"
+        def key(row, at=at):  # row: the system, then each cell's value
+            return row[0] if at == 0 else float(row[at + 1])
+
+        present = [r for r in before if (r[0] if at == 0 else r[at + 1]) is not None]
+        expected = sorted(present, key=key, reverse=descending)  # stable: ties keep their order, as the page's sort does
+        expected += [r for r in before if r not in present]
+        assert [r[0] for r in browser.execute_script(ROWS_SCRIPT, table)] == [r[0] for r in expected], header.text
+
+
 def test_filtering_by_setting_and_language_hides_columns(browser, site):
     open_page(browser, site / "dataset-xquad-r.html")
     table = browser.find_element("id", "table-AP")

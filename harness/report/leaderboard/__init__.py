@@ -13,7 +13,8 @@ and the t-test's p-values are those of ``harness compare --test t`` (see :mod:`.
 
 Modules: :mod:`.board` (statistics of a dataset), :mod:`.holders` (own scores and shared queries),
 :mod:`.views` (data for the templates), :mod:`.page_markup` (the most repeated markup, written in Python),
-:mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.site` (the build).
+:mod:`.heatmap`, :mod:`.pages` (file names, escaping, jinja2), :mod:`.downloads` (each page's table and
+the site's data file), :mod:`.site` (the build).
 """
 from __future__ import annotations
 

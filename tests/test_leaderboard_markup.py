@@ -20,12 +20,12 @@ def test_board_cells_by_hand():
     mean = {"average": True}
     pair = {"average": False}
     ranked = {"value": 0.5, "text": "0.5000", "best": True, "rank": 1, "rank_worst": 2, "rank_text": "1–2", "mark": 1,
-              "tip": 'vs bm25: +0.1, p adj. 0.01 (n = "3")', "rank_tip": "rank 1–2 of 3", "partial": None, "p": 0.01}
+              "rank_tip": 'rank 1–2 of "3"', "partial": None, "p": 0.01}
     partial = {"value": 0.25, "text": "0.2500", "partial": "57 of 1,190", "tip": "partial <only>", "p": None}
-    plain = {**ranked, "best": False, "mark": -1, "tip": None, "p": 0.00012345678901234567}
+    plain = {**ranked, "best": False, "mark": -1, "p": 0.00012345678901234567}
     assert board_cells([ranked, partial, plain, {"value": None}, {"value": None}], [mean, pair, pair, mean, pair]) == (
-        '<td data-value="0.5" data-rank="1 2" data-p="0.01" data-mark="better" title="vs bm25: +0.1, p adj. 0.01 (n = &#34;3&#34;)" '
-        'class="best col-mean">0.5000<i class="mark-up">▲</i><span class="rank top" title="rank 1–2 of 3">1–2</span></td>\n'
+        '<td data-value="0.5" data-rank="1 2" data-p="0.01" data-mark="better" '
+        'class="best col-mean">0.5000<i class="mark-up">▲</i><span class="rank top" title="rank 1–2 of &#34;3&#34;">1–2</span></td>\n'
         '<td data-value="0.25" data-partial="57 of 1,190" title="partial &lt;only&gt;" class="partial">0.2500<span class="coverage">57 of 1,190</span></td>\n'
         '<td data-value="0.5" data-rank="1 2" data-p="0.00012345678901234567" data-mark="worse">0.5000</td>\n'
         '<td class="col-mean"></td>\n<td></td>\n'

@@ -66,7 +66,7 @@ def _row(r: Standing, decimals: int, order: int) -> dict[str, Any]:
         "low": r.low, "high": r.high,
         "interval": "" if r.low is None else f"±{format_value((r.high - r.low) / 2, decimals)}",
         "rank": rank, "rank_best": r.rank_best, "rank_worst": r.rank_worst, "top": r.rank_best == 1,
-        "pairs_held": r.pairs_held, "pairs_total": r.pairs_total, "every_pair": r.every_pair, "partial": r.partial,
+        "pairs_held": r.pairs_held,
         "n": r.n, "queries_held": r.queries_held, "queries_total": r.queries_total,
         "coverage": f"{r.pairs_held} of {r.pairs_total}",
         "queries": f"{r.queries_held:,} of {r.queries_total:,} queries" if r.partial else None,

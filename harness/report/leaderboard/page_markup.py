@@ -41,8 +41,6 @@ def _cell(cell: Mapping[str, Any], column: Mapping[str, Any]) -> str:
     attributes = f'data-value="{escape(cell["value"])}" data-rank="{escape(cell["rank"])} {escape(cell["rank_worst"])}"{tested}'
     if cell["mark"]:
         attributes += f' data-mark="{"better" if cell["mark"] > 0 else "worse"}"'
-    if cell["tip"]:
-        attributes += f' title="{escape(cell["tip"])}"'
     if cell["best"] or column["average"]:
         attributes += f' class="{"best" + mean_class if cell["best"] else "col-mean"}"'
     rank = ""

@@ -96,7 +96,7 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
     best, worst = int(board.best_rank[m, s, c]), int(board.worst_rank[m, s, c])
     cell = {
         "index": c, "value": float(value), "text": text, "best": best > 0 and text == best_text,
-        "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0, "tip": None,
+        "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0,
         "rank_tip": f"rank {rank_text(best, worst)} of {ranked}: {best - 1} significantly better, {ranked - worst} significantly worse",
         "partial": None, "p": None,
     }

@@ -104,10 +104,12 @@ def main() -> None:
     parser.add_argument("--queries", default="1000,10000,100000,300000,1000000")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--memory-gb", type=float, default=14.0, help="skip pytrec_eval where its dicts would need more (default 14)")
-    parser.add_argument("--folder", default=None, help="where to write the runs (default: a temporary folder)")
+    parser.add_argument("--folder", default=None, help="where to write the runs, made if missing (default: a temporary folder)")
     args = parser.parse_args()
     harness = [str(Path(sys.executable).with_name("harness"))]
     rows = []
+    if args.folder is not None:
+        Path(args.folder).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.folder) as folder:
         # As installed packages are used: compiled once (this environment may set PYTHONDONTWRITEBYTECODE,
         # which would compile every harness module on every start); the checkout stays clean.

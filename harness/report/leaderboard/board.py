@@ -82,6 +82,13 @@ class DatasetBoard:
         baseline's own row, untested and partial cells, and every cell of a board without a baseline)."""
         return 0 if self.baseline_mark is None else int(self.baseline_mark[m, s, c])
 
+    def baseline_p(self, m: int, s: int, c: int) -> float | None:
+        """The adjusted p of system ``s`` against the baseline on column ``c`` and measure ``m``; None
+        where untested (the baseline itself, partial cells, a board without a baseline)."""
+        if self.baseline_p_adjusted is None or np.isnan(self.baseline_p_adjusted[m, s, c]):
+            return None
+        return float(self.baseline_p_adjusted[m, s, c])
+
     def partial(self, s: int, c: int) -> bool:
         """True where system ``s`` holds only part of column ``c``'s queries (n of N)."""
         return 0 < self.held[s, c] < self.full[c]

@@ -42,7 +42,6 @@ DATASET_FIELDS = (
     "queries_total", "partial", "rank_best", "rank_worst", "baseline", "baseline_mark", "baseline_p_adjusted",
 )
 SYSTEM_FIELDS = ("system", "dataset", "pair", "setting", "measure", "value", "queries_held", "queries_total", "partial", "baseline_mark")
-BOOLEAN_FIELDS = frozenset({"higher_is_better", "partial"})
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def dataset_table(name: str, board: DatasetBoard, m: int) -> Table:
             if math.isnan(value):
                 continue
             best = int(board.best_rank[m, s, c])
-            adjusted = None if board.baseline_p_adjusted is None else _number(board.baseline_p_adjusted[m, s, c])
+            adjusted = board.baseline_p(m, s, c)
             rows.append((
                 board.dataset, measure.name, measure.higher_is_better, column.key, column.setting,
                 "mean" if column.is_average else "pair", len(column.pairs), system, value,
@@ -102,9 +101,9 @@ def system_table(name: str, submission: Submission, boards: Mapping[str, Dataset
             if not isinstance(value, (int, float)):
                 continue
             mark = None
-            if c is not None and s is not None and board.baseline_p_adjusted is not None and measure in measures:
+            if c is not None and s is not None and measure in measures:
                 m = measures[measure]
-                mark = board.mark(m, s, c) if _number(board.baseline_p_adjusted[m, s, c]) is not None else None
+                mark = board.mark(m, s, c) if board.baseline_p(m, s, c) is not None else None
             total = int(board.full[c]) if c is not None else None
             rows.append((
                 submission.name, pair.dataset, record.pair, record.setting, measure, float(value), record.num_queries,
@@ -135,8 +134,9 @@ def dataset_arrays(board: DatasetBoard) -> dict[str, Any]:
         "value": cube(board.values, ~shown, float),
         "rank_best": cube(board.best_rank, ~ranked, int),
         "rank_worst": cube(board.worst_rank, ~ranked, int),
-        "baseline_mark": cube(board.baseline_mark if board.baseline_mark is not None else board.best_rank, untested, int),
-        "baseline_p_adjusted": cube(board.baseline_p_adjusted if board.baseline_p_adjusted is not None else board.values, untested, float),
+        # without a baseline every cell is untested: all null, whatever the placeholder holds
+        "baseline_mark": cube(board.baseline_mark if board.baseline_mark is not None else np.zeros(shown.shape), untested, int),
+        "baseline_p_adjusted": cube(board.baseline_p_adjusted if board.baseline_p_adjusted is not None else np.zeros(shown.shape), untested, float),
     }
 
 
@@ -198,7 +198,4 @@ def _places(board: DatasetBoard, system: str) -> tuple[int | None, dict[str, int
         {x.name: i for i, x in enumerate(board.measures)},
     )
 
-
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
 

@@ -75,8 +75,7 @@ class LeaderboardSite:
         if page == "index" and self.index_table is not None:
             return self.index_table
         for dataset, board in self.boards.items():
-            shown = board.shown_measures()
-            for m, file in zip(shown, measure_files(dataset, [board.measures[m].name for m in shown]).values()):
+            for m, file in _measure_pages(dataset, board).items():
                 if file[: -len(".html")] == page:
                     return dataset_table(page, board, m)
         for submission in self.submissions:
@@ -222,12 +221,12 @@ def _render(
     }
     for dataset, board in boards.items():
         view = dataset_view(board, digits)
-        files = measure_files(dataset, [table["measure"] for table in view["tables"]])
-        for table in view["tables"]:
-            measure_view = {**view, "tables": [table], "measure_pages": list(files.items())}
-            pages[files[table["measure"]]] = env.get_template("dataset.html.j2").render(
+        files = list(_measure_pages(dataset, board).values())  # a page per view table: the shown measures, in order
+        for table, file in zip(view["tables"], files):
+            measure_view = {**view, "tables": [table], "measure_pages": [(t["measure"], f) for t, f in zip(view["tables"], files)]}
+            pages[file] = env.get_template("dataset.html.j2").render(
                 info=info, links=links, view=measure_view, title=f"{dataset} {table['measure']} · Leaderboard",
-                table=Table(files[table["measure"]][: -len(".html")], DATASET_FIELDS),
+                table=Table(file[: -len(".html")], DATASET_FIELDS),
             )
     systems = {}
     for submission in progress_bar(submissions, progress, "system pages"):
@@ -244,6 +243,12 @@ def _render(
         info=info, links=links, boards=boards, data=compare_blocks(boards), title="Compare two systems · Leaderboard"
     )
     return pages, {SITE_FILE: site_json(info, index, boards, systems)}
+
+
+def _measure_pages(dataset: str, board: DatasetBoard) -> dict[int, str]:
+    """The page of each measure a dataset shows (:meth:`DatasetBoard.shown_measures`), by the measure's index."""
+    shown = board.shown_measures()
+    return dict(zip(shown, measure_files(dataset, [board.measures[m].name for m in shown]).values()))
 
 
 def load_submissions(source: Path, notes: list[str], gate: GateCache, scores: ScoreCache) -> tuple[list[Submission], dict[str, int]]:

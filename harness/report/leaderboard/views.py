@@ -98,10 +98,8 @@ def _cell(board: DatasetBoard, m: int, s: int, c: int, decimals: int, best_text:
         "index": c, "value": float(value), "text": text, "best": best > 0 and text == best_text,
         "rank": best, "rank_worst": worst, "rank_text": rank_text(best, worst), "mark": 0,
         "rank_tip": f"rank {rank_text(best, worst)} of {ranked}: {best - 1} significantly better, {ranked - worst} significantly worse",
-        "partial": None, "p": None,
+        "partial": None, "p": board.baseline_p(m, s, c),  # the download's baseline_p_adjusted; where set, its mark is tested
     }
-    if board.baseline_p_adjusted is not None and not math.isnan(adjusted := board.baseline_p_adjusted[m, s, c]):
-        cell["p"] = float(adjusted)  # the download's baseline_p_adjusted; its mark is tested
     if board.partial(s, c):
         coverage = coverage_text(int(board.held[s, c]), int(board.full[c]))
         cell["partial"] = coverage
@@ -214,12 +212,12 @@ def _pair_rows(name, records, measures, decimals, board: DatasetBoard | None, tr
             m = measure_at.get(measure)
             if s is not None and c is not None and m is not None:
                 cell["mark"] = board.mark(m, s, c)
-                cell["tested"] = board.baseline_p_adjusted is not None and not math.isnan(board.baseline_p_adjusted[m, s, c])
+                cell["tested"] = board.baseline_p(m, s, c) is not None
             cells.append(cell)
         unseen = None if trained is None else [x for x in (pair.query_lang, pair.doc_lang) if x != MULTILINGUAL and x not in trained]
         partial = s is not None and c is not None and board.partial(s, c)
         rows.append({
-            "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting), "setting_key": record.setting,
+            "pair": pair.langs, "setting": SETTING_TITLES.get(record.setting, record.setting),
             # the page's script takes the pair's N from its Queries cell; said only where that would be wrong
             "total": (total := int(board.full[c]) if c is not None else None),
             "say_total": total != (None if board is None else record.num_queries) and not partial,

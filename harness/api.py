@@ -126,7 +126,8 @@ def evaluate_run(
         if any(m.needs_pool for m in parsed):
             raise HarnessError("RankDistance needs the multilingual pool of a registered MLIR pair: evaluate against --dataset ID/X-xx")
         if isinstance(run, (str, os.PathLike)):  # a file: any size, in bounded memory
-            return evaluate_run_file(run, read_qrels(qrels), parsed, tie_break=tie_break, compat=compat, allow_extra_columns=True)
+            # the qrels file is read while the run's first block is parsed
+            return evaluate_run_file(run, qrels, parsed, tie_break=tie_break, compat=compat, allow_extra_columns=True)
         return evaluate(read_run_input(run, tie_break=tie_break).run, read_qrels(qrels), parsed, tie_break=tie_break, compat=compat)
     assert dataset is not None  # exactly one of qrels and dataset, checked above
 

@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.evaluation.coded_rows import CodedRows, factorize_sorted, fingerprints
+from harness.evaluation.coded_rows import EXACT_BYTES, CodedRows, factorize_sorted, fingerprints
 from harness.evaluation.ranking import _equal_keys_within, first_duplicate, rank_rows
 
 IDS = st.text(st.characters(codec="utf-8", exclude_characters=" \t\n\r"), min_size=1, max_size=20)
@@ -76,12 +76,35 @@ def test_a_fingerprint_collision_is_not_a_duplicate(monkeypatch):
 
 def test_judged_documents_of_an_arrow_array_are_found_through_colliding_fingerprints(monkeypatch):
     import harness.evaluation.judged_rows as judged_rows
-    from harness.evaluation.arrow_arrays import strings
+    from harness.evaluation.arrow_arrays import string_buffers, strings
     from harness.evaluation.judged_rows import JudgedQueries
 
-    docs = strings(["x", "b", "a", "zz", "a"])[1:]  # a slice: offsets do not start at 0
-    queries = JudgedQueries(["q"], {"q": {"a": 1, "c": 0, "zz": 2}})
-    expected = [-1, queries.documents["a"], queries.documents["zz"], queries.documents["a"]]
+    docs = strings(["x", "b", "a", "zz", "a", "document-ten", "document-two", "document-ten"])[1:]  # a slice: offsets do not start at 0
+    queries = JudgedQueries(["q"], {"q": {"document-ten": 1, "document-six": 2, "a": 1, "c": 0, "zz": 2}})
+    code = queries.documents
+    expected = [-1, code["a"], code["zz"], code["a"], code["document-ten"], -1, code["document-ten"]]
     assert queries.document_codes(docs).tolist() == expected
-    monkeypatch.setattr(judged_rows, "fingerprints", lambda values: np.zeros(len(values), dtype=np.uint64))
+    real = judged_rows.fingerprints
+
+    def colliding(values):  # every string longer than EXACT_BYTES collides with every other, and with "a"
+        found = real(values)
+        found[np.diff(string_buffers(values)[0]) > EXACT_BYTES] = real(strings(["a"]))[0]
+        return found
+
+    monkeypatch.setattr(judged_rows, "fingerprints", colliding)
     assert queries.document_codes(docs).tolist() == expected
+
+
+SHORT_TEXTS = st.text(alphabet=st.sampled_from(["a", "b", "\x00", "é", "7", " "]), max_size=8).filter(lambda text: len(text.encode()) <= EXACT_BYTES)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SHORT_TEXTS, SHORT_TEXTS)
+def test_short_strings_of_one_length_share_a_fingerprint_only_when_equal(first, second):
+    from harness.evaluation.arrow_arrays import strings
+
+    found = fingerprints(strings([first, second]))
+    if len(first.encode()) == len(second.encode()):
+        assert (found[0] == found[1]) == (first == second)
+    elif first == second[: len(first)] or second == first[: len(second)]:
+        assert found[0] != found[1]  # a prefix differs by its length alone (zero bytes included)

@@ -66,6 +66,9 @@ def blank_strings(array) -> bool:
     offsets, data = string_buffers(array)
     if len(offsets) < 2:
         return False
+    text = data[offsets[0] : offsets[-1]].tobytes()
+    if b" " not in text and b"\t" not in text:  # the usual case: two scans, no running count of all the bytes
+        return empty_strings(array)
     visible = np.zeros(int(offsets[-1]) + 1, dtype=np.int64)
     np.cumsum((data[: offsets[-1]] != ord(" ")) & (data[: offsets[-1]] != ord("\t")), out=visible[1:])
     return bool((visible[offsets[1:]] == visible[offsets[:-1]]).any())

@@ -17,6 +17,7 @@ from harness.evaluation.run import Run, string_array
 # Up to this many values, Python dicts encode strings and arrow is not imported.
 SMALL = 65_536
 # odd 64-bit multipliers (2**64 / golden ratio and two of xxhash's primes): each spreads its input's bits
+EXACT_BYTES = 8
 _MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
@@ -67,7 +68,9 @@ def fingerprints(values) -> np.ndarray:
 
     Python's own (cached) string hash for a numpy array of str; for an arrow string array, a
     mix of each string's first and last eight bytes and its length, read straight from arrow's
-    buffers (one gather per row, no hash table).
+    buffers (one gather per row, no hash table). There, two strings of one length of at most
+    :data:`EXACT_BYTES` bytes have equal fingerprints only if they are equal (the first eight
+    bytes, times an odd number, plus a function of the length).
     """
     if isinstance(values, np.ndarray):
         return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values)).view(np.uint64)
@@ -78,18 +81,19 @@ def fingerprints(values) -> np.ndarray:
     padded[8 : 8 + size] = data[:size]
     words = np.ndarray((size + 9,), dtype=np.uint64, buffer=padded, strides=(1,))  # the 8 bytes from each position
     lengths = np.diff(offsets)
-    head = words[offsets[:-1] + 8]
-    tail = words[offsets[1:]]  # the 8 bytes ending the string
+    head = words.take(offsets[:-1] + 8)  # take: a third faster than indexing this strided view
     short = lengths < 8
     shift = lengths[short].astype(np.uint64)
     shift *= np.uint64(8)
     head[short] &= (np.uint64(1) << shift) - np.uint64(1)
-    tail[lengths <= 8] = 0
     # a wrapping linear mix is enough: equal keys are compared as strings afterwards (in place: fewer
     # fresh pages, which this machine pays for dearly)
     head *= _MULTIPLIERS[0]
-    tail *= _MULTIPLIERS[1]
-    head += tail
+    if len(lengths) and lengths.max() > 8:  # the 8 bytes ending each longer string (none in MS MARCO's ids)
+        tail = words.take(offsets[1:])
+        tail[lengths <= 8] = 0
+        tail *= _MULTIPLIERS[1]
+        head += tail
     head += lengths.astype(np.uint64) * _MULTIPLIERS[2]
     return head
 

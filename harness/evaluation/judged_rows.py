@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import strings, strings_at
-from harness.evaluation.coded_rows import fingerprints
+from harness.evaluation.arrow_arrays import string_buffers, strings, strings_at
+from harness.evaluation.coded_rows import EXACT_BYTES, fingerprints
 from harness.evaluation.kernels import RankedJudgments
 from harness.evaluation.ranking import offsets_from_lengths
 
@@ -59,19 +59,20 @@ class JudgedQueries:
             (self.documents.setdefault(doc, len(self.documents)) for docs in per_query for doc in docs), dtype=np.int64, count=total
         )
         grades = np.fromiter(itertools.chain.from_iterable(docs.values() for docs in per_query), dtype=np.int64, count=total)
-        keys = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths) * max(len(self.documents), 1) + doc_codes
+        query_of = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths)
+        keys = query_of * max(len(self.documents), 1) + doc_codes
         by_key = np.argsort(keys, kind="stable")
         self.keys, self.grades = keys[by_key], grades[by_key]
-        descending = [sorted(docs.values(), reverse=True) for docs in per_query]
         self.qrel_offsets = offsets_from_lengths(lengths)
-        self.qrel_grades = np.fromiter(itertools.chain.from_iterable(descending), dtype=np.int64, count=total)
+        self.qrel_grades = grades[np.lexsort((-grades, query_of))]  # each query's grades, highest first
 
     def document_codes(self, doc_ids, doc_fingerprints: np.ndarray | None = None) -> np.ndarray:
         """Each document's code among the judged documents, -1 where no query judges it.
 
         An arrow array's documents are first matched by :func:`fingerprints` (``doc_fingerprints``
         where known): a table of their top 16 bits, then a search among the judged ones, leave a
-        few candidates (a collision only adds one), whose strings decide.
+        few candidates (a collision only adds one). A candidate as long as the judged document it
+        matched, of at most :data:`EXACT_BYTES` bytes, is that document; the strings of the others decide.
         """
         if isinstance(doc_ids, np.ndarray):
             return np.fromiter(map(self.documents.get, doc_ids.tolist(), itertools.repeat(-1)), dtype=np.int64, count=len(doc_ids))
@@ -79,13 +80,21 @@ class JudgedQueries:
         codes = np.full(len(found), -1, dtype=np.int64)
         if not self.documents:
             return codes
-        judged = np.sort(fingerprints(strings(list(self.documents))))
+        documents = strings(list(self.documents))
+        judged = fingerprints(documents)
+        by_fingerprint = np.argsort(judged, kind="stable")
+        judged = judged[by_fingerprint]
         table = np.zeros(1 << 16, dtype=bool)
         table[judged >> np.uint64(48)] = True
         maybe = np.flatnonzero(table[found >> np.uint64(48)])
         position = np.minimum(np.searchsorted(judged, found[maybe]), len(judged) - 1)
-        candidates = maybe[judged[position] == found[maybe]]
-        codes[candidates] = np.fromiter(map(self.documents.get, strings_at(doc_ids, candidates), itertools.repeat(-1)), dtype=np.int64, count=len(candidates))
+        hit = judged[position] == found[maybe]
+        candidates, matched = maybe[hit], by_fingerprint[position[hit]]
+        length = _lengths(doc_ids)[candidates]
+        exact = (length == _lengths(documents)[matched]) & (length <= EXACT_BYTES)
+        codes[candidates[exact]] = matched[exact]
+        rest = candidates[~exact]
+        codes[rest] = np.fromiter(map(self.documents.get, strings_at(doc_ids, rest), itertools.repeat(-1)), dtype=np.int64, count=len(rest))
         return codes
 
     def grades_of(self, query_index: np.ndarray, doc_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,3 +125,8 @@ def judge_ordered_rows(
     found, grades = judged.grades_of(row_query, codes[rows])
     rows, row_query = rows[found], row_query[found]
     return judged.ranked(row_query, rows - offsets[row_query] + 1, grades)
+
+
+def _lengths(values) -> np.ndarray:
+    """The byte length of each string of an arrow string array."""
+    return np.diff(string_buffers(values)[0])

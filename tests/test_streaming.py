@@ -96,6 +96,19 @@ def test_files_arrow_refuses_are_read_line_by_line(tmp_path: Path) -> None:
         evaluate_run_file(tmp_path / "absent.trec", {"q1": {"b": 1}}, "AP")
 
 
+@pytest.mark.parametrize("tie_break", ["trec_eval", "rank"])
+def test_long_ranks_are_checked_whether_or_not_they_are_read(tmp_path: Path, tie_break: str) -> None:
+    # ranks are read only for tie_break="rank"; a rank of 19 or more characters is still checked to fit in 64 bits
+    fits = tmp_path / "fits.trec"
+    fits.write_text("q1 Q0 a 0000000000000000000001 2 t\nq1 Q0 b -000000000000000000002 1 t\n")
+    same(evaluate_run_file(fits, {"q1": {"b": 1}}, "AP", tie_break=tie_break), evaluate(read_run(fits), {"q1": {"b": 1}}, "AP", tie_break=tie_break))
+    huge = tmp_path / "huge.trec"
+    huge.write_text("q1 Q0 a 1 2 t\nq1 Q0 b 99999999999999999999 1 t\n")
+    with pytest.raises(InputFormatError) as raised:
+        evaluate_run_file(huge, {"q1": {"b": 1}}, "AP", tie_break=tie_break)
+    assert str(raised.value) == str(pytest.raises(InputFormatError, read_run, huge).value)
+
+
 def test_rank_distance_needs_and_uses_the_pool(tmp_path: Path) -> None:
     path = tmp_path / "pool.trec"
     path.write_text("q1 Q0 en-1 1 2 t\nq1 Q0 de-2 2 1 t\nq2 Q0 de-1 1 3 t\n")
@@ -120,10 +133,14 @@ class _ShortReads:
         return count
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.binary(max_size=12).map(lambda line: line.replace(b"\n", b"")), max_size=20), st.booleans(), st.integers(1, 40), st.integers(1, 50))
-def test_line_blocks_are_the_stream_cut_after_newlines(lines, final_newline, block_bytes, most):
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=12).map(lambda line: line.replace(b"\n", b"")), max_size=20), st.booleans(), st.integers(1, 40), st.integers(1, 50), st.none() | st.integers(1, 40))
+def test_line_blocks_are_the_stream_cut_after_newlines(lines, final_newline, block_bytes, most, first_bytes):
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
-    blocks = [bytes(block) for block in streaming._line_blocks(_ShortReads(data, most), block_bytes)]
+    blocks = [bytes(block) for block in streaming._line_blocks(_ShortReads(data, most), block_bytes, first_bytes)]
     assert b"".join(blocks) == data
     assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
+    longest = max((len(line) + 1 for line in lines), default=0)
+    # a line longer than a block doubles the block (and the buffer) until it fits
+    assert all(len(block) <= max(block_bytes, 2 * longest) for block in blocks)
+    assert not blocks or len(blocks[0]) <= max(min(first_bytes or block_bytes, block_bytes), 2 * longest)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+DECIMAL_DIGITS = 18  # characters of a decimal string that always fits in 64 bits
 
 
 def numbers(array) -> np.ndarray:
@@ -43,7 +44,7 @@ def decimal_integers(array) -> np.ndarray | None:
     offsets, data = string_buffers(array)
     lengths = np.diff(offsets)
     width = int(lengths.max(initial=0))
-    if width > 18:
+    if width > DECIMAL_DIGITS:
         return None
     ends = offsets[1:].astype(np.int64)
     values = np.zeros(len(lengths), dtype=np.int64)

@@ -87,7 +87,7 @@ def evaluate_run_file(
     try:
         with system_allocator():
             try:
-                with prefetching(_whole_query_blocks(path, allow_extra_columns, block_bytes)) as blocks:
+                with prefetching(_whole_query_blocks(path, allow_extra_columns, block_bytes, tie_break == "rank")) as blocks:
                     scorer = _BlockScorer(chosen, judged(), pool, tie_break, compat, run_name(path))
                     for rows in blocks:
                         scorer.add(rows)
@@ -148,8 +148,9 @@ class _BlockScorer:
         return evaluation_of(self.chosen, ranking, values, len(self.judged), semantics_of(self.chosen, self.tie_break, missing_as_zero, self.compat))
 
 
-def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[tuple]:
+def _batches(path: Path, allow_extra_columns: bool, block_bytes: int, rank_values: bool = True) -> Iterator[tuple]:
     """``(query ids, document ids, scores, ranks)`` per block of whole lines, each checked; :class:`Refused` where arrow cannot tell.
+    Without ``rank_values`` the ranks are checked but mostly not read (``None``: :func:`checked_ranks`).
 
     Query ids come as arrow's dictionary array (each distinct id once). Each block is parsed by arrow's multithreaded reader on its own (its streaming reader
     parses on one thread).
@@ -164,7 +165,7 @@ def _batches(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterato
         with open_binary(path) as lines:
             for block in _line_blocks(lines, block_bytes, FIRST_BLOCK_BYTES):
                 table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(block)), **options)
-                ranks = checked_ranks(table, separator, allow_extra_columns)
+                ranks = checked_ranks(table, separator, allow_extra_columns, rank_values)
                 scores = numbers(table.column("score").combine_chunks())
                 if not np.isfinite(scores).all():
                     raise Refused
@@ -194,7 +195,7 @@ def _line_blocks(stream, block_bytes: int, first_bytes: int | None = None) -> It
         if held == size:  # a line longer than the block
             if size == len(buffer):
                 buffer = buffer + bytes(len(buffer))
-            size = len(buffer)
+            size = min(2 * size, len(buffer))
         end = _filled(stream, buffer, held, size)
         if end < size:  # the end of the stream
             if end:
@@ -220,11 +221,11 @@ def _filled(stream, buffer: bytearray, start: int, stop: int) -> int:
     return end
 
 
-def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int) -> Iterator[CodedRows]:
+def _whole_query_blocks(path: Path, allow_extra_columns: bool, block_bytes: int, rank_values: bool = True) -> Iterator[CodedRows]:
     """Blocks of whole queries, in file order; :class:`_Unsorted` when a query's rows are apart."""
     done: set[str] = set()
     waiting = None
-    for columns in _batches(path, allow_extra_columns, block_bytes):
+    for columns in _batches(path, allow_extra_columns, block_bytes, rank_values):
         if waiting is not None:
             columns = tuple(_join(a, b) for a, b in zip(waiting, columns))
         codes, names = factorize_sorted(columns[0])
@@ -287,8 +288,8 @@ def _partitioned_blocks(path: Path, allow_extra_columns: bool, block_bytes: int,
 
 
 def _coded(qids, docids, scores, ranks) -> CodedRows:
-    """Coded rows of arrow columns (scores and ranks as numpy arrays or arrow arrays)."""
-    scores, ranks = (column if isinstance(column, np.ndarray) else numbers(column) for column in (scores, ranks))
+    """Coded rows of arrow columns (scores and ranks as numpy arrays or arrow arrays; ranks may be ``None``)."""
+    scores, ranks = (column if column is None or isinstance(column, np.ndarray) else numbers(column) for column in (scores, ranks))
     query_codes, query_ids = factorize_sorted(qids)
     return CodedRows(query_codes, query_ids, docids, scores, ranks)
 
@@ -296,12 +297,16 @@ def _coded(qids, docids, scores, ranks) -> CodedRows:
 def _join(first, second):
     import pyarrow as pa
 
+    if first is None:  # ranks not read
+        return None
     if isinstance(first, np.ndarray):
         return np.concatenate([first, second])
     return pa.concat_arrays([first, second])
 
 
 def _slice(column, start: int, stop: int | None):
+    if column is None:  # ranks not read
+        return None
     if isinstance(column, np.ndarray):
         return column[start:stop]
     return column.slice(start, None if stop is None else stop - start)

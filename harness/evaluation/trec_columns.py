@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import blank_strings, decimal_integers, empty_strings, numbers, string_buffers, system_allocator
+from harness.evaluation.arrow_arrays import DECIMAL_DIGITS, blank_strings, decimal_integers, empty_strings, numbers, string_buffers, system_allocator
 
 RUN_NAMES = ["qid", "q0", "docid", "rank", "score", "tag"]
 INTEGER_PATTERN = r"[+-]?[0-9]+"
@@ -84,8 +84,11 @@ def arrow_csv_options(separator: str, block_size: int | None = None) -> dict[str
     }
 
 
-def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarray:
+def checked_ranks(table, separator: str, allow_extra_columns: bool, rank_values: bool = True) -> np.ndarray | None:
     """The rank column as integers, after the checks arrow's parse leaves open; :class:`Refused` where one fails.
+
+    Without ``rank_values`` (only ``tie_break="rank"`` reads them) the ranks are checked, not read:
+    ``None``, unless one is long enough that only reading it tells whether it fits in 64 bits.
 
     With one separator, an empty field or a field holding the other separator would pass the
     parse but not the format's "runs of spaces or tabs" rule. Scanning the string columns'
@@ -96,14 +99,16 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarra
     text = _combined(table["rank"])
     if len(text) and not _integers(text):
         raise Refused
-    ranks = decimal_integers(text)
-    if ranks is None:  # a rank of 19 or more characters: arrow says whether it fits in 64 bits
+    ranks = None
+    if _longest(text) > DECIMAL_DIGITS:  # arrow says whether a rank of 19 or more characters fits in 64 bits
         import pyarrow.compute as pc
 
         try:
             ranks = numbers(pc.cast(text, pa.int64()))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise Refused from None
+    elif rank_values:
+        ranks = decimal_integers(text)
     other_separator = ord(" " if separator == "\t" else "\t")
     for name in ("qid", "q0", "docid", "tag"):
         values = _combined(table[name])
@@ -119,6 +124,11 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool) -> np.ndarra
         if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
             raise Refused
     return ranks
+
+
+def _longest(values) -> int:
+    """The most bytes of a string of an arrow string array."""
+    return int(np.diff(string_buffers(values)[0]).max(initial=0))
 
 
 def _integers(values) -> bool:

@@ -118,6 +118,7 @@ def main() -> None:
         for num_queries in [int(n) for n in args.queries.split(",")]:
             started = time.perf_counter()
             run_path, qrels_path = write_files(Path(folder), num_queries)
+            os.sync()  # the files' dirty pages are written back now, not during the timed runs
             lines = sum(1 for _ in open(run_path, "rb"))
             print(f"[{num_queries:,} queries: {lines:,} rows, {run_path.stat().st_size / 1e6:,.0f} MB, written in {time.perf_counter() - started:.0f} s]", flush=True)
             systems = {

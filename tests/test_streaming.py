@@ -109,6 +109,19 @@ def test_long_ranks_are_checked_whether_or_not_they_are_read(tmp_path: Path, tie
     assert str(raised.value) == str(pytest.raises(InputFormatError, read_run, huge).value)
 
 
+def test_text_is_checked_as_utf8_unless_it_is_ascii(tmp_path: Path) -> None:
+    # a block of ASCII bytes skips arrow's UTF-8 check; any other byte has the block checked
+    lines = [f"q{q} Q0 d{d} {d + 1} {1 / (d + 1)!r} t\n".encode() for q in range(40) for d in range(5)]
+    accented = tmp_path / "accented.trec"
+    accented.write_bytes(b"".join(lines[:150]) + "q99 Q0 dé 1 1.0 t\n".encode() + b"".join(lines[150:]))
+    qrels = {"q99": {"dé": 1}, "q3": {"d2": 1}}
+    same(evaluate_run_file(accented, qrels, "AP", block_bytes=64), evaluate(read_run(accented), qrels, "AP"))
+    broken = tmp_path / "broken.trec"
+    broken.write_bytes(b"".join(lines[:150]) + b"q99 Q0 d\xff 1 1.0 t\n" + b"".join(lines[150:]))
+    with pytest.raises(InputFormatError, match=r"broken.trec:151: not UTF-8"):
+        evaluate_run_file(broken, qrels, "AP", block_bytes=64)
+
+
 def test_rank_distance_needs_and_uses_the_pool(tmp_path: Path) -> None:
     path = tmp_path / "pool.trec"
     path.write_text("q1 Q0 en-1 1 2 t\nq1 Q0 de-2 2 1 t\nq2 Q0 de-1 1 3 t\n")

@@ -150,21 +150,24 @@ class _BlockScorer:
 
 def _batches(path: Path, allow_extra_columns: bool, block_bytes: int, rank_values: bool = True) -> Iterator[tuple]:
     """``(query ids, document ids, scores, ranks)`` per block of whole lines, each checked; :class:`Refused` where arrow cannot tell.
-    Without ``rank_values`` the ranks are checked but mostly not read (``None``: :func:`checked_ranks`).
 
-    Query ids come as arrow's dictionary array (each distinct id once). Each block is parsed by arrow's multithreaded reader on its own (its streaming reader
-    parses on one thread).
+    Query ids come as arrow's dictionary array (each distinct id once). Each block is parsed by
+    arrow's multithreaded reader on its own (its streaming reader parses on one thread); a block
+    of ASCII bytes alone (one scan) skips arrow's UTF-8 check. Without ``rank_values`` the ranks
+    are checked but mostly not read (``None``: :func:`checked_ranks`).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     separator = guess_separator(path)
     options = arrow_csv_options(separator, PARSE_BLOCK_BYTES)
+    ascii_options = arrow_csv_options(separator, PARSE_BLOCK_BYTES, check_utf8=False)
     rows = 0
     try:
         with open_binary(path) as lines:
             for block in _line_blocks(lines, block_bytes, FIRST_BLOCK_BYTES):
-                table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(block)), **options)
+                ascii_only = np.frombuffer(block, dtype=np.uint8).max(initial=0) < 0x80
+                table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(block)), **(ascii_options if ascii_only else options))
                 ranks = checked_ranks(table, separator, allow_extra_columns, rank_values)
                 scores = numbers(table.column("score").combine_chunks())
                 if not np.isfinite(scores).all():

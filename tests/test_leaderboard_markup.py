@@ -27,7 +27,7 @@ def test_board_cells_by_hand():
         '<td data-value="0.5" data-rank="1 2" data-p="0.01" data-mark="better" '
         'class="best col-mean">0.5000<i class="mark-up">▲</i><span class="rank top" title="rank 1–2 of &#34;3&#34;">1–2</span></td>\n'
         '<td data-value="0.25" data-partial="57 of 1,190" title="partial &lt;only&gt;" class="partial">0.2500<span class="coverage">57 of 1,190</span></td>\n'
-        '<td data-value="0.5" data-rank="1 2" data-p="0.00012345678901234567" data-mark="worse">0.5000</td>\n'
+        '<td data-value="0.5" data-rank="1 2" data-p="0.00012345678901234567" data-mark="worse">0.5000▼</td>\n'
         '<td class="col-mean"></td>\n<td></td>\n'
     )
     assert mark_markup(0) == "" and mark_markup(2) == '<i class="mark-up">▲</i>'

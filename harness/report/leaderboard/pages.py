@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.report.leaderboard.page_markup import board_cells, command_markup, mark_markup
+from harness.report.leaderboard.page_markup import board_cells, command_markup, mark_glyph, mark_markup
 from harness.submissions import check_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -128,6 +128,7 @@ def environment():
     env.filters["compact_code"] = compact_code
     env.filters["board_cells"] = board_cells
     env.filters["mark"] = mark_markup
+    env.filters["mark_glyph"] = mark_glyph
     env.globals["command"] = command_markup
     env.globals["table_schema"] = TABLE_SCHEMA
     return env

@@ -108,3 +108,19 @@ def test_short_strings_of_one_length_share_a_fingerprint_only_when_equal(first, 
         assert (found[0] == found[1]) == (first == second)
     elif first == second[: len(first)] or second == first[: len(second)]:
         assert found[0] != found[1]  # a prefix differs by its length alone (zero bytes included)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2"]), SHORT_TEXTS, st.sampled_from([0.5, 1.0])), min_size=1, max_size=25), st.lists(IDS, max_size=2))
+def test_tied_documents_order_alike_from_arrow_and_from_python(rows, long_ids):
+    # an arrow array's ids of up to 8 bytes are ordered as integers, a numpy array's as Python strings: the same order
+    # (with a longer id among them, arrow's are compared as strings too)
+    rows = rows + [("q1", doc, 0.5) for doc in long_ids]
+    from harness.evaluation.arrow_arrays import strings
+
+    query_codes, query_ids = factorize_sorted(np.array([q for q, _, _ in rows], dtype=object))
+    docs = [d for _, d, _ in rows]
+    scores = np.array([s for _, _, s in rows])
+    python = rank_rows(CodedRows(query_codes, query_ids, np.array(docs, dtype=object), scores))
+    arrow = rank_rows(CodedRows(query_codes, query_ids, strings(docs), scores))
+    assert arrow.order.tolist() == python.order.tolist() and arrow.ties == python.ties

@@ -37,6 +37,27 @@ def strings_at(array, rows: np.ndarray) -> list[str]:
     return [data[start:stop].tobytes().decode("utf-8") for start, stop in zip(starts, stops)]
 
 
+def short_string_words(array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(words, lengths)`` of the strings at ``rows`` of an arrow string array, when none has more
+    than 8 bytes (else ``None``): each string's bytes as a big-endian integer, zero-padded, and its
+    length. Ordering by ``(words, lengths)`` is ordering the strings (by UTF-8 bytes, that is by
+    code points), without a Python string: a shorter string is a prefix of a longer one of equal
+    word (zero bytes aside, padding sorts first)."""
+    offsets, data = string_buffers(array)
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = offsets[rows].astype(np.int64)
+    lengths = offsets[rows + 1].astype(np.int64) - starts
+    if len(rows) and lengths.max() > 8:
+        return None
+    words = np.zeros(len(rows), dtype=np.uint64)
+    last = max(len(data) - 1, 0)
+    for position in range(int(lengths.max(initial=0))):
+        byte = data[np.minimum(starts + position, last)].astype(np.uint64) if len(data) else np.zeros(len(rows), dtype=np.uint64)
+        byte[lengths <= position] = 0
+        words |= byte << np.uint64(56 - 8 * position)
+    return words, lengths
+
+
 def decimal_integers(array) -> np.ndarray | None:
     """The int64 values of an arrow string array whose every string is ``[+-]?[0-9]+`` (checked
     before), read from its bytes one digit position at a time; ``None`` where one has more than

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.errors import HarnessError
+from harness.evaluation.arrow_arrays import short_string_words
 from harness.evaluation.coded_rows import CodedRows, factorize_sorted
 from harness.evaluation.run import Run
 
@@ -190,7 +191,13 @@ def _doc_ids_descending_within_ties(order: np.ndarray, tied: np.ndarray, rows: C
     in_tie = np.r_[tied, False] | np.r_[False, tied]
     positions = np.flatnonzero(in_tie)
     group = np.cumsum(np.r_[True, ~tied])[positions]
-    doc_rank = factorize_sorted(rows.docs_at(order[positions]))[0]
+    short = None if isinstance(rows.doc_ids, np.ndarray) else short_string_words(rows.doc_ids, order[positions])
+    if short is None:
+        doc_rank = factorize_sorted(rows.docs_at(order[positions]))[0]
+        by_doc = np.lexsort((-doc_rank, group))
+    else:  # ids of up to 8 bytes (MS MARCO's) compared as integers, not as Python strings
+        words, lengths = short
+        by_doc = np.lexsort((-lengths, ~words, group))
     order = order.copy()
-    order[positions] = order[positions][np.lexsort((-doc_rank, group))]
+    order[positions] = order[positions][by_doc]
     return order

@@ -54,10 +54,10 @@ class JudgedQueries:
         per_query = [judged.get(qid, {}) for qid in query_ids]
         lengths = np.array([len(docs) for docs in per_query], dtype=np.int64)
         total = int(lengths.sum())
-        self.documents: dict[str, int] = {}
-        doc_codes = np.fromiter(
-            (self.documents.setdefault(doc, len(self.documents)) for docs in per_query for doc in docs), dtype=np.int64, count=total
-        )
+        listed = list(itertools.chain.from_iterable(per_query))
+        # codes in order of first mention, each document once (dict.fromkeys: no Python loop)
+        self.documents: dict[str, int] = dict(zip(dict.fromkeys(listed), itertools.count()))
+        doc_codes = np.fromiter(map(self.documents.__getitem__, listed), dtype=np.int64, count=total)
         grades = np.fromiter(itertools.chain.from_iterable(docs.values() for docs in per_query), dtype=np.int64, count=total)
         query_of = np.repeat(np.arange(len(per_query), dtype=np.int64), lengths)
         keys = query_of * max(len(self.documents), 1) + doc_codes

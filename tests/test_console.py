@@ -2,6 +2,7 @@
 handler registered during the run, and no interpreter teardown after them."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,3 +50,21 @@ def test_a_usage_error_or_an_exception_ends_the_normal_way(tmp_path):
     assert (tmp_path / "marker.atexit").exists() and (tmp_path / "marker.torn").read_text() == "torn"
     done, _ = run_script(tmp_path, "raise RuntimeError('boom')")
     assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
+
+
+OPENBLAS_SCRIPT = """
+import os, sys
+import harness.cli
+harness.cli.main = lambda: print(os.environ.get("OPENBLAS_THREAD_TIMEOUT"), "numpy" in sys.modules) or 0
+from harness.console import run
+run()
+"""
+
+
+def test_openblas_idle_threads_are_told_to_sleep_unless_the_user_chose(tmp_path):
+    # set before numpy is loaded (OpenBLAS reads it once, at load); a user's own value stands
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_THREAD_TIMEOUT"}
+    done = subprocess.run([sys.executable, "-c", OPENBLAS_SCRIPT], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split() == ["4", "False"]
+    done = subprocess.run([sys.executable, "-c", OPENBLAS_SCRIPT], capture_output=True, text=True, env={**env, "OPENBLAS_THREAD_TIMEOUT": "20"}, timeout=120)
+    assert done.stdout.split() == ["20", "False"]

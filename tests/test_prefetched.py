@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from harness.evaluation.prefetched import prefetched
+from harness.evaluation.prefetched import prefetched, prefetching
 
 
 def test_items_come_in_order_one_made_ahead() -> None:
@@ -53,3 +53,21 @@ def test_a_consumer_that_stops_early_stops_the_thread_and_closes_the_source() ->
     items.close()
     assert closed.is_set()
     assert threading.active_count() == before
+
+
+def test_prefetching_makes_the_first_item_on_entry_and_stops_on_exit() -> None:
+    made = threading.Event()
+    closed = threading.Event()
+
+    def source():
+        try:
+            made.set()
+            yield from range(1_000_000)
+        finally:
+            closed.set()
+
+    before = threading.active_count()
+    with prefetching(source()) as items:
+        assert made.wait(10)  # made while the caller does something else, before any item is asked for
+        assert next(items) == 0
+    assert closed.is_set() and threading.active_count() == before

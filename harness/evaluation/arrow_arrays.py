@@ -77,6 +77,11 @@ def decimal_integers(array) -> np.ndarray | None:
         values[data[offsets[:-1]] == ord("-")] *= -1
     return values
 
+def string_lengths(array) -> np.ndarray:
+    """The byte length of each string of an arrow string array."""
+    return np.diff(string_buffers(array)[0])
+
+
 def empty_strings(array) -> bool:
     """Whether an arrow string array holds an empty string."""
     offsets, _ = string_buffers(array)

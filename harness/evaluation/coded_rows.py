@@ -16,8 +16,9 @@ from harness.evaluation.run import Run, string_array
 
 # Up to this many values, Python dicts encode strings and arrow is not imported.
 SMALL = 65_536
-# odd 64-bit multipliers (2**64 / golden ratio and two of xxhash's primes): each spreads its input's bits
+# strings of one length up to this many bytes have distinct fingerprints (see fingerprints)
 EXACT_BYTES = 8
+# odd 64-bit multipliers (2**64 / golden ratio and two of xxhash's primes): each spreads its input's bits
 _MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 

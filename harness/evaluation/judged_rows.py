@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import string_buffers, strings, strings_at
+from harness.evaluation.arrow_arrays import string_lengths, strings, strings_at
 from harness.evaluation.coded_rows import EXACT_BYTES, fingerprints
 from harness.evaluation.kernels import RankedJudgments
 from harness.evaluation.ranking import offsets_from_lengths
@@ -90,8 +90,8 @@ class JudgedQueries:
         position = np.minimum(np.searchsorted(judged, found[maybe]), len(judged) - 1)
         hit = judged[position] == found[maybe]
         candidates, matched = maybe[hit], by_fingerprint[position[hit]]
-        length = _lengths(doc_ids)[candidates]
-        exact = (length == _lengths(documents)[matched]) & (length <= EXACT_BYTES)
+        length = string_lengths(doc_ids)[candidates]
+        exact = (length == string_lengths(documents)[matched]) & (length <= EXACT_BYTES)
         codes[candidates[exact]] = matched[exact]
         rest = candidates[~exact]
         codes[rest] = np.fromiter(map(self.documents.get, strings_at(doc_ids, rest), itertools.repeat(-1)), dtype=np.int64, count=len(rest))
@@ -125,8 +125,3 @@ def judge_ordered_rows(
     found, grades = judged.grades_of(row_query, codes[rows])
     rows, row_query = rows[found], row_query[found]
     return judged.ranked(row_query, rows - offsets[row_query] + 1, grades)
-
-
-def _lengths(values) -> np.ndarray:
-    """The byte length of each string of an arrow string array."""
-    return np.diff(string_buffers(values)[0])

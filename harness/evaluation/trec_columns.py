@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.evaluation.arrow_arrays import DECIMAL_DIGITS, blank_strings, decimal_integers, empty_strings, numbers, string_buffers, system_allocator
+from harness.evaluation.arrow_arrays import DECIMAL_DIGITS, blank_strings, decimal_integers, empty_strings, numbers, string_buffers, string_lengths, system_allocator
 
 RUN_NAMES = ["qid", "q0", "docid", "rank", "score", "tag"]
 INTEGER_PATTERN = r"[+-]?[0-9]+"
@@ -102,7 +102,7 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool, rank_values:
     if len(text) and not _integers(text):
         raise Refused
     ranks = None
-    if _longest(text) > DECIMAL_DIGITS:  # arrow says whether a rank of 19 or more characters fits in 64 bits
+    if int(string_lengths(text).max(initial=0)) > DECIMAL_DIGITS:  # arrow says whether a rank of 19 or more characters fits in 64 bits
         import pyarrow.compute as pc
 
         try:
@@ -126,11 +126,6 @@ def checked_ranks(table, separator: str, allow_extra_columns: bool, rank_values:
         if data is not None and (np.frombuffer(data, dtype=np.uint8) == other_separator).any():
             raise Refused
     return ranks
-
-
-def _longest(values) -> int:
-    """The most bytes of a string of an arrow string array."""
-    return int(np.diff(string_buffers(values)[0]).max(initial=0))
 
 
 def _integers(values) -> bool:

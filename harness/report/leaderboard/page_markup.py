@@ -24,7 +24,7 @@ def board_cells(cells: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[st
 
 def mark_markup(mark: int) -> Markup:
     """▲ or ▼ against the baseline, or nothing (the templates' ``mark`` filter)."""
-    return Markup('<i class="mark-up">▲</i>' if mark > 0 else '<i class="mark-down">▼</i>' if mark < 0 else "")
+    return Markup(f'<i class="mark-{"up" if mark > 0 else "down"}">{mark_glyph(mark)}</i>' if mark else "")
 
 
 def mark_glyph(mark: int) -> str:
